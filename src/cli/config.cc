@@ -1,0 +1,114 @@
+#include "cli/config.h"
+
+#include <filesystem>
+#include <set>
+
+#include <toml++/toml.h>
+
+namespace dalil::cli {
+
+std::string DefaultConfigToml() {
+  return R"(# Dalil configuration. Command-line flags override these values.
+
+[server]
+# Address to listen on. Until accounts and encryption exist, Dalil refuses
+# non-loopback addresses unless `dalil serve --insecure-allow-remote`.
+address = "127.0.0.1"
+port = 8080
+# Worker threads; 0 means one per CPU core.
+threads = 0
+# Largest JSON request body, in bytes.
+max_body_bytes = 1048576
+# Largest evidence file upload, in bytes.
+max_upload_bytes = 67108864
+# Seconds allowed to receive one request, and to keep an idle connection.
+request_timeout_seconds = 30
+keep_alive_timeout_seconds = 60
+# Access log, relative to the data directory ("" for none, "-" for stderr).
+# It records method, path, status, size and time: never bodies or queries.
+access_log = "logs/access.log"
+
+[api]
+# Deepest JSON nesting accepted in a request body.
+max_json_depth = 32
+)";
+}
+
+Result<Config> LoadConfig(const std::string& data_dir) {
+  Config c;
+  c.data_dir = data_dir;
+  c.server.access_log = data_dir + "/logs/access.log";
+  if (!std::filesystem::exists(c.ConfigPath())) return c;
+  toml::table t;
+  try {
+    t = toml::parse_file(c.ConfigPath());
+  } catch (const toml::parse_error& e) {
+    return Status::Invalid(c.ConfigPath(), std::string("is not valid TOML: ") +
+                                               std::string(e.description()) + " at line " +
+                                               std::to_string(e.source().begin.line));
+  }
+  static const std::set<std::string> kSections = {"server", "api"};
+  for (const auto& [k, v] : t) {
+    if (!kSections.count(std::string(k.str()))) {
+      return Status::Invalid(std::string(k.str()), "is not a section of dalil.toml");
+    }
+  }
+  Status err;
+  auto get_int = [&](const char* section, const char* key, auto& out, int64_t lo, int64_t hi) {
+    auto node = t[section][key];
+    if (!node) return;
+    auto v = node.value<int64_t>();
+    if (!v || *v < lo || *v > hi) {
+      if (err.ok()) {
+        err = Status::Invalid(std::string(section) + "." + key,
+                              "must be an integer from " + std::to_string(lo) + " to " +
+                                  std::to_string(hi));
+      }
+      return;
+    }
+    out = static_cast<std::remove_reference_t<decltype(out)>>(*v);
+  };
+  auto get_str = [&](const char* section, const char* key, std::string& out) {
+    auto node = t[section][key];
+    if (!node) return;
+    auto v = node.value<std::string>();
+    if (!v) {
+      if (err.ok()) err = Status::Invalid(std::string(section) + "." + key, "must be a string");
+      return;
+    }
+    out = *v;
+  };
+  static const std::set<std::string> kServerKeys = {
+      "address", "port", "threads", "max_body_bytes", "max_upload_bytes",
+      "request_timeout_seconds", "keep_alive_timeout_seconds", "access_log"};
+  static const std::set<std::string> kApiKeys = {"max_json_depth"};
+  for (const auto& [section, keys] : {std::pair{"server", &kServerKeys}, std::pair{"api", &kApiKeys}}) {
+    if (auto* tab = t[section].as_table()) {
+      for (const auto& [k, v] : *tab) {
+        if (!keys->count(std::string(k.str()))) {
+          return Status::Invalid(std::string(section) + "." + std::string(k.str()),
+                                 "is not a setting of dalil.toml");
+        }
+      }
+    }
+  }
+  get_str("server", "address", c.server.address);
+  get_int("server", "port", c.server.port, 0, 65535);
+  get_int("server", "threads", c.server.threads, 0, 256);
+  get_int("server", "max_body_bytes", c.server.max_body_bytes, 1024, int64_t{1} << 30);
+  get_int("server", "max_upload_bytes", c.server.max_upload_bytes, 1024, int64_t{1} << 34);
+  get_int("server", "request_timeout_seconds", c.server.request_timeout_seconds, 1, 3600);
+  get_int("server", "keep_alive_timeout_seconds", c.server.keep_alive_timeout_seconds, 1, 3600);
+  std::string log = "logs/access.log";
+  get_str("server", "access_log", log);
+  c.server.access_log = (log.empty() || log == "-" || log[0] == '/') ? log : data_dir + "/" + log;
+  get_int("api", "max_json_depth", c.max_json_depth, 2, 512);
+  if (!err.ok()) return err;
+  return c;
+}
+
+bool IsLoopback(const std::string& a) {
+  return a == "localhost" || a == "::1" || a.rfind("127.", 0) == 0;
+}
+
+}  // namespace dalil::cli

@@ -1,0 +1,40 @@
+// The data directory and its configuration file (dalil.toml).
+//
+// Layout of a data directory (created by `dalil init`, mode 0700):
+//   dalil.toml    configuration (see docs/configuration in README)
+//   dalil.db      SQLite database (WAL mode: also dalil.db-wal, -shm)
+//   evidence/     content-addressed evidence files
+//   logs/         access.log
+#ifndef DALIL_CLI_CONFIG_H_
+#define DALIL_CLI_CONFIG_H_
+
+#include <string>
+
+#include "base/status.h"
+#include "http/server.h"
+
+namespace dalil::cli {
+
+struct Config {
+  std::string data_dir;
+  http::ServerOptions server;
+  int max_json_depth = 32;
+
+  std::string DatabasePath() const { return data_dir + "/dalil.db"; }
+  std::string EvidenceDir() const { return data_dir + "/evidence"; }
+  std::string ConfigPath() const { return data_dir + "/dalil.toml"; }
+};
+
+// The default configuration file written by `dalil init`.
+std::string DefaultConfigToml();
+
+// Reads <data_dir>/dalil.toml. Unknown keys and wrong types are errors that
+// name the key; a missing file means defaults.
+Result<Config> LoadConfig(const std::string& data_dir);
+
+// True if `address` is a loopback address (127.0.0.0/8, ::1, localhost).
+bool IsLoopback(const std::string& address);
+
+}  // namespace dalil::cli
+
+#endif  // DALIL_CLI_CONFIG_H_

@@ -1,0 +1,366 @@
+#include "http/api/api.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "base/error_map.h"
+#include "base/text.h"
+
+namespace dalil::api {
+namespace {
+
+using http::Request;
+using http::Response;
+using nlohmann::json;
+
+// Every request acts as "system" until accounts exist (security issue).
+constexpr const char* kActor = "system";
+
+Response JsonResponse(int status, const json& body) {
+  Response r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::strict);
+  return r;
+}
+
+Response Error(const Status& s) {
+  return http::ErrorResponse(HttpStatusFor(s.code()), std::string(CodeName(s.code())),
+                             s.message(), s.field());
+}
+
+Result<int64_t> ParseId(const Request& req) {
+  auto it = req.params.find("id");
+  auto id = it == req.params.end() ? std::nullopt : ParseInt(it->second);
+  if (!id || *id < 1) return Status::NotFound("no record with this id", "id");
+  return *id;
+}
+
+Result<std::optional<int64_t>> ParseVersionParam(const Request& req) {
+  auto v = req.Query("version");
+  if (!v) return std::optional<int64_t>();
+  auto n = ParseInt(*v);
+  if (!n || *n < 1) return Status::Invalid("query.version", "must be a positive integer");
+  return std::optional<int64_t>(*n);
+}
+
+bool IsJsonContentType(const Request& req) {
+  auto ct = req.Header("content-type");
+  if (!ct) return true;  // be liberal: curl -d sends form type by default
+  std::string v = *ct;
+  std::transform(v.begin(), v.end(), v.begin(), ::tolower);
+  return v.rfind("application/json", 0) == 0 ||
+         v.rfind("application/x-www-form-urlencoded", 0) == 0;
+}
+
+class EntityHandlers {
+ public:
+  EntityHandlers(const model::EntitySpec& spec, store::Store* store,
+                 const ApiOptions& opts)
+      : spec_(spec), store_(store), opts_(opts) {}
+
+  Response List(Request& req) {
+    auto q = ParseListQuery(req);
+    if (!q.ok()) return Error(q.status());
+    auto r = store_->List(spec_, *q);
+    if (!r.ok()) return Error(r.status());
+    json items = json::array();
+    for (auto& it : r->items) items.push_back(std::move(it));
+    return JsonResponse(200, {{"items", std::move(items)},
+                              {"total", r->total},
+                              {"limit", q->limit},
+                              {"offset", q->offset}});
+  }
+
+  Response Get(Request& req) {
+    auto id = ParseId(req);
+    if (!id.ok()) return Error(id.status());
+    auto r = store_->Get(spec_, *id);
+    if (!r.ok()) return Error(r.status());
+    return JsonResponse(200, *r);
+  }
+
+  Response Create(Request& req) {
+    if (!IsJsonContentType(req)) {
+      return Error(Status::Invalid("content-type", "must be application/json"));
+    }
+    auto body = ParseJsonBody(req.body, opts_.max_json_depth);
+    if (!body.ok()) return Error(body.status());
+    auto r = store_->Create(kActor, spec_, *body);
+    if (!r.ok()) return Error(r.status());
+    Response resp = JsonResponse(201, *r);
+    resp.headers.emplace_back("Location", "/api/v1/" + std::string(spec_.plural) + "/" +
+                                              std::to_string((*r)["id"].get<int64_t>()));
+    return resp;
+  }
+
+  Response Update(Request& req) {
+    auto id = ParseId(req);
+    if (!id.ok()) return Error(id.status());
+    if (!IsJsonContentType(req)) {
+      return Error(Status::Invalid("content-type", "must be application/json"));
+    }
+    auto body = ParseJsonBody(req.body, opts_.max_json_depth);
+    if (!body.ok()) return Error(body.status());
+    if (!body->is_object()) return Error(Status::Invalid("body", "must be a JSON object"));
+    auto r = store_->Update(kActor, spec_, *id, *body);
+    if (!r.ok()) return Error(r.status());
+    return JsonResponse(200, *r);
+  }
+
+  Response Delete(Request& req) {
+    auto id = ParseId(req);
+    if (!id.ok()) return Error(id.status());
+    auto version = ParseVersionParam(req);
+    if (!version.ok()) return Error(version.status());
+    Status s = store_->Delete(kActor, spec_, *id, *version);
+    if (!s.ok()) return Error(s);
+    Response resp;
+    resp.status = 204;
+    resp.content_type.clear();
+    return resp;
+  }
+
+ private:
+  bool IsIncident() const { return spec_.name == "incident"; }
+
+  Result<store::ListQuery> ParseListQuery(const Request& req) {
+    store::ListQuery q;
+    q.limit = opts_.default_page_size;
+    std::vector<std::string> seen;
+    for (const auto& [key, value] : req.query) {
+      const std::string field = "query." + key;
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+        return Status::Invalid(field, "is given more than once");
+      }
+      seen.push_back(key);
+      if (!IsValidUtf8(value)) return Status::Invalid(field, "is not valid UTF-8");
+      if (key == "limit" || key == "offset") {
+        auto n = ParseInt(value);
+        if (!n || *n < 0 || (key == "limit" && (*n < 1 || *n > opts_.max_page_size))) {
+          return Status::Invalid(field, key == "limit"
+                                            ? "must be between 1 and " +
+                                                  std::to_string(opts_.max_page_size)
+                                            : "must be a non-negative integer");
+        }
+        (key == "limit" ? q.limit : q.offset) = *n;
+      } else if (key == "sort") {
+        std::string s = value;
+        if (!s.empty() && s[0] == '-') {
+          q.descending = true;
+          s.erase(0, 1);
+        }
+        const model::Field* f = spec_.FindField(s);
+        if (!model::IsSystemField(s) && !(f && f->sortable)) {
+          return Status::Invalid(field, "cannot sort " + std::string(spec_.plural) +
+                                            " by this field");
+        }
+        q.sort = s;
+      } else if (key == "place" && (IsIncident() || spec_.name == "place")) {
+        DALIL_ASSIGN_OR_RETURN(int64_t p, store_->ResolvePlace(value));
+        q.within_place = p;
+      } else if ((key == "from" || key == "to") && IsIncident()) {
+        if (!ParseDate(value)) {
+          return Status::Invalid(field, "is not a date that exists (want YYYY-MM-DD)");
+        }
+        (key == "from" ? q.from : q.to) = value;
+      } else if (key == "actor" && IsIncident()) {
+        auto n = ParseInt(value);
+        if (!n || *n < 1) return Status::Invalid(field, "must be an actor id");
+        q.actor = *n;
+      } else {
+        // "status" is the short name of review_status in incident lists.
+        std::string name = (key == "status" && IsIncident()) ? "review_status" : key;
+        const model::Field* f = spec_.FindField(name);
+        if (f == nullptr || !f->filterable) {
+          return Status::Invalid(field, "is not a parameter of /api/v1/" +
+                                            std::string(spec_.plural));
+        }
+        auto v = model::ParseFilterValue(*f, value);
+        if (!v.ok()) return Status::Invalid(field, v.status().message());
+        q.equals.emplace_back(name, *v);
+      }
+    }
+    if (q.from && q.to && *ParseDate(*q.to) < *ParseDate(*q.from)) {
+      return Status::Invalid("query.to", "must not be before from");
+    }
+    return q;
+  }
+
+  const model::EntitySpec& spec_;
+  store::Store* store_;
+  ApiOptions opts_;
+};
+
+// Media types that browsers may render inline without risk of running
+// script; anything else is served as an opaque download.
+bool IsSafeInlineType(const std::string& t) {
+  static const char* kSafe[] = {"image/png", "image/jpeg", "image/gif",
+                                "image/webp", "application/pdf", "audio/mpeg",
+                                "audio/ogg", "video/mp4", "video/webm",
+                                "text/plain"};
+  return std::any_of(std::begin(kSafe), std::end(kSafe),
+                     [&](const char* s) { return t == s; });
+}
+
+class EvidenceHandlers {
+ public:
+  EvidenceHandlers(store::Store* store, const store::BlobStore* blobs)
+      : store_(store), blobs_(blobs) {}
+
+  // POST /api/v1/evidence: the raw file is the body; metadata comes in the
+  // query (name, incident_id, source_id, description) and Content-Type.
+  Response Upload(Request& req) {
+    if (req.body.empty()) return Error(Status::Invalid("body", "the file is empty"));
+    json meta = json::object();
+    for (const auto& [key, value] : req.query) {
+      if (!IsValidUtf8(value)) return Error(Status::Invalid("query." + key, "is not valid UTF-8"));
+      if (key == "name") {
+        meta["original_name"] = value;
+      } else if (key == "description") {
+        meta["description"] = value;
+      } else if (key == "incident_id" || key == "source_id") {
+        auto n = ParseInt(value);
+        if (!n) return Error(Status::Invalid("query." + key, "must be an integer"));
+        meta[key] = *n;
+      } else {
+        return Error(Status::Invalid("query." + key, "is not a parameter of evidence upload"));
+      }
+    }
+    std::string media = req.Header("content-type").value_or("application/octet-stream");
+    if (!IsValidUtf8(media) || media.size() > 200) {
+      return Error(Status::Invalid("content-type", "is not a valid media type"));
+    }
+    meta["media_type"] = media;
+    // The bytes are stored (and fsynced) before the record that names them,
+    // so a record never points at a missing file.
+    auto sha = blobs_->Put(req.body);
+    if (!sha.ok()) return Error(sha.status());
+    auto existing = store_->List(*model::FindEntityByName("evidence"),
+                                 {.equals = {{"sha256", *sha}}, .limit = 1});
+    if (!existing.ok()) return Error(existing.status());
+    if (!existing->items.empty()) return JsonResponse(200, existing->items[0]);
+    meta["sha256"] = *sha;
+    meta["size"] = static_cast<int64_t>(req.body.size());
+    auto r = store_->Create(kActor, *model::FindEntityByName("evidence"), meta,
+                            model::Writer::kServer);
+    if (!r.ok()) return Error(r.status());
+    Response resp = JsonResponse(201, *r);
+    resp.headers.emplace_back("Location",
+                              "/api/v1/evidence/" + std::to_string((*r)["id"].get<int64_t>()));
+    return resp;
+  }
+
+  Response Content(Request& req) {
+    auto id = ParseId(req);
+    if (!id.ok()) return Error(id.status());
+    auto rec = store_->Get(*model::FindEntityByName("evidence"), *id);
+    if (!rec.ok()) return Error(rec.status());
+    auto bytes = blobs_->Get((*rec)["sha256"].get<std::string>());
+    if (!bytes.ok()) return Error(bytes.status());
+    Response r;
+    std::string media = (*rec)["media_type"].is_string() ? (*rec)["media_type"].get<std::string>() : "";
+    r.content_type = IsSafeInlineType(media) ? media : "application/octet-stream";
+    r.body = std::move(bytes).value();
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"evidence-" +
+                                                      std::to_string(*id) + "\"");
+    r.headers.emplace_back("Digest", "sha-256=" + (*rec)["sha256"].get<std::string>());
+    return r;
+  }
+
+ private:
+  store::Store* store_;
+  const store::BlobStore* blobs_;
+};
+
+}  // namespace
+
+Result<json> ParseJsonBody(const std::string& body, int max_depth) {
+  if (body.empty()) return Status::Invalid("body", "is empty; a JSON object is expected");
+  if (!IsValidUtf8(body)) return Status::Invalid("body", "is not valid UTF-8");
+  // Check depth before parsing so a hostile body cannot exhaust the stack.
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') {
+      if (++depth > max_depth) {
+        return Status::Invalid("body", "nests deeper than " + std::to_string(max_depth) +
+                                           " levels");
+      }
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    // Re-parse with exceptions only to learn where it broke.
+    try {
+      json ignored = json::parse(body);
+      (void)ignored;
+    } catch (const json::parse_error& e) {
+      return Status::Invalid("body", "is not valid JSON (error at byte " +
+                                         std::to_string(e.byte) + ")");
+    }
+    return Status::Invalid("body", "is not valid JSON");
+  }
+  return j;
+}
+
+void RegisterRoutes(http::Router& router, store::Store* store,
+                    const store::BlobStore* blobs, ApiOptions options) {
+  for (const model::EntitySpec* spec : model::AllEntities()) {
+    auto h = std::make_shared<EntityHandlers>(*spec, store, options);
+    const std::string base = "/api/v1/" + std::string(spec->plural);
+    const std::string name(spec->name);
+    router.Add("GET", base, "List " + std::string(spec->plural),
+               [h](Request& r) { return h->List(r); });
+    router.Add("GET", base + "/{id}", "Get one " + name,
+               [h](Request& r) { return h->Get(r); });
+    router.Add("PATCH", base + "/{id}", "Change fields of one " + name,
+               [h](Request& r) { return h->Update(r); });
+    router.Add("DELETE", base + "/{id}", "Delete one " + name,
+               [h](Request& r) { return h->Delete(r); });
+    if (spec->name == "evidence") {
+      auto e = std::make_shared<EvidenceHandlers>(store, blobs);
+      router.AddUpload("POST", base, "Upload an evidence file (raw body)",
+                       [e](Request& r) { return e->Upload(r); });
+      router.Add("GET", base + "/{id}/content", "Download an evidence file",
+                 [e](Request& r) { return e->Content(r); });
+    } else {
+      router.Add("POST", base, "Create a " + name,
+                 [h](Request& r) { return h->Create(r); });
+    }
+  }
+  router.Add("GET", "/api/v1/event-types", "ACLED event and sub-event types",
+             [](Request&) {
+               json out = json::array();
+               for (const auto& et : model::EventTypes()) {
+                 json subs = json::array();
+                 for (auto s : et.sub_types) subs.push_back(s);
+                 out.push_back({{"event_type", et.type}, {"sub_event_types", subs}});
+               }
+               return JsonResponse(200, {{"items", out}});
+             });
+  router.Add("GET", "/api/v1/health", "Liveness and schema version",
+             [store, options](Request&) {
+               auto v = store->SchemaVersion();
+               if (!v.ok()) return Error(v.status());
+               return JsonResponse(200, {{"status", "ok"},
+                                         {"version", options.version},
+                                         {"schema_version", *v}});
+             });
+  router.Add("GET", "/api/v1/openapi.json", "This API's OpenAPI 3 document",
+             [](Request&) {
+               Response r;
+               r.body = std::string(OpenApiDocument());
+               return r;
+             });
+}
+
+}  // namespace dalil::api

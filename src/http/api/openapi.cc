@@ -1,0 +1,263 @@
+#include <algorithm>
+#include <cctype>
+#include <string>
+
+#include "http/api/api.h"
+
+namespace dalil::embedded {
+std::string_view openapi_json();
+}  // namespace dalil::embedded
+
+namespace dalil::api {
+namespace {
+
+using nlohmann::json;
+
+std::string SchemaName(std::string_view entity) {
+  std::string out;
+  bool up = true;
+  for (char c : entity) {
+    if (c == '_') {
+      up = true;
+      continue;
+    }
+    out.push_back(up ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
+    up = false;
+  }
+  return out;
+}
+
+json FieldSchema(const model::Field& f) {
+  json s;
+  switch (f.type) {
+    case model::FieldType::kInteger:
+      s = {{"type", "integer"}};
+      break;
+    case model::FieldType::kRef:
+      s = {{"type", "integer"}, {"minimum", 1},
+           {"description", "id of a " + std::string(f.ref)}};
+      break;
+    case model::FieldType::kNumber:
+      s = {{"type", "number"}};
+      break;
+    case model::FieldType::kText:
+      s = {{"type", "string"}};
+      break;
+    case model::FieldType::kDate:
+      s = {{"type", "string"}, {"format", "date"}};
+      break;
+    case model::FieldType::kEnum: {
+      json values = json::array();
+      for (auto v : f.values) values.push_back(v);
+      s = {{"type", "string"}, {"enum", values}};
+      break;
+    }
+    case model::FieldType::kTextList:
+      s = {{"type", "array"}, {"items", {{"type", "string"}}}};
+      if (f.max_length) s["maxItems"] = f.max_length;
+      break;
+  }
+  if (f.min < f.max) {
+    s["minimum"] = f.min;
+    s["maximum"] = f.max;
+  }
+  if (f.type == model::FieldType::kText && f.max_length) s["maxLength"] = f.max_length;
+  if (!f.description.empty() && !s.contains("description")) {
+    s["description"] = f.description;
+  }
+  if (f.read_only) s["readOnly"] = true;
+  if (f.sensitive) s["x-sensitive"] = true;
+  if (!f.required) s["nullable"] = true;
+  return s;
+}
+
+json EntitySchema(const model::EntitySpec& spec) {
+  json props = {
+      {"id", {{"type", "integer"}, {"readOnly", true}}},
+      {"version", {{"type", "integer"}, {"readOnly", true},
+                   {"description", "1 on create, +1 per change; send it back in a "
+                                   "PATCH to refuse overwriting someone else's change"}}},
+      {"created_at", {{"type", "string"}, {"format", "date-time"}, {"readOnly", true}}},
+      {"created_by", {{"type", "string"}, {"readOnly", true}}},
+      {"updated_at", {{"type", "string"}, {"format", "date-time"}, {"readOnly", true}}},
+      {"updated_by", {{"type", "string"}, {"readOnly", true}}},
+  };
+  json required = json::array();
+  for (const auto& f : spec.fields) {
+    props[std::string(f.name)] = FieldSchema(f);
+    if (f.required) required.push_back(f.name);
+  }
+  json s = {{"type", "object"},
+            {"description", spec.description},
+            {"additionalProperties", false},
+            {"properties", props}};
+  if (!required.empty()) s["required"] = required;
+  return s;
+}
+
+json QueryParam(const std::string& name, json schema, const std::string& desc) {
+  return {{"name", name}, {"in", "query"}, {"required", false},
+          {"schema", std::move(schema)}, {"description", desc}};
+}
+
+json ListParams(const model::EntitySpec& spec) {
+  json params = json::array();
+  params.push_back(QueryParam("limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 500}},
+                              "Page size (default 50)."));
+  params.push_back(QueryParam("offset", {{"type", "integer"}, {"minimum", 0}},
+                              "Records to skip."));
+  params.push_back(QueryParam("sort", {{"type", "string"}},
+                              "A sortable field or id/created_at/updated_at; "
+                              "prefix - for descending."));
+  if (spec.name == "incident" || spec.name == "place") {
+    params.push_back(QueryParam("place", {{"type", "string"}},
+                                "Place id or ISO code; includes every place under it."));
+  }
+  if (spec.name == "incident") {
+    params.push_back(QueryParam("from", {{"type", "string"}, {"format", "date"}},
+                                "Incidents whose dates overlap [from, to]."));
+    params.push_back(QueryParam("to", {{"type", "string"}, {"format", "date"}},
+                                "Incidents whose dates overlap [from, to]."));
+    params.push_back(QueryParam("actor", {{"type", "integer"}},
+                                "Incidents involving this actor or its units."));
+    params.push_back(QueryParam("status", FieldSchema(*spec.FindField("review_status")),
+                                "Short for review_status."));
+  }
+  for (const auto& f : spec.fields) {
+    if (f.filterable) {
+      json s = FieldSchema(f);
+      s.erase("nullable");
+      s.erase("readOnly");
+      params.push_back(QueryParam(std::string(f.name), s, "Exact match."));
+    }
+  }
+  return params;
+}
+
+const model::EntitySpec* EntityOfPath(const std::string& pattern) {
+  const std::string prefix = "/api/v1/";
+  if (pattern.rfind(prefix, 0) != 0) return nullptr;
+  std::string rest = pattern.substr(prefix.size());
+  return model::FindEntityByPlural(rest.substr(0, rest.find('/')));
+}
+
+json Ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
+
+json ErrorResponses(std::initializer_list<int> codes) {
+  json out = json::object();
+  for (int c : codes) {
+    out[std::to_string(c)] = {
+        {"description", c == 404 ? "Not found" : c == 409 ? "Conflict" : "Bad input"},
+        {"content", {{"application/json", {{"schema", Ref("Error")}}}}}};
+  }
+  return out;
+}
+
+}  // namespace
+
+json BuildOpenApi(const http::Router& router) {
+  json doc = {
+      {"openapi", "3.0.3"},
+      {"info", {{"title", "Dalil API"}, {"version", "1"},
+                {"description", "Documentation of violence against peaceful protesters: "
+                                "incidents, places, actors, persons, outcomes, sources, "
+                                "claims and evidence. Every failure has the shape "
+                                "{\"error\": {\"code\", \"message\", \"field\"}}."}}},
+      {"paths", json::object()},
+  };
+  json schemas = {
+      {"Error", {{"type", "object"},
+                 {"required", {"error"}},
+                 {"properties", {{"error", {{"type", "object"},
+                                            {"required", {"code", "message", "field"}},
+                                            {"properties", {{"code", {{"type", "string"}}},
+                                                            {"message", {{"type", "string"}}},
+                                                            {"field", {{"type", "string"}, {"nullable", true}}}}}}}}}}},
+  };
+  for (const model::EntitySpec* spec : model::AllEntities()) {
+    schemas[SchemaName(spec->name)] = EntitySchema(*spec);
+  }
+  for (const http::Route& route : router.routes()) {
+    std::string method = route.method;
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    json op = {{"summary", route.summary}, {"responses", json::object()}};
+    json params = json::array();
+    if (route.pattern.find("{id}") != std::string::npos) {
+      params.push_back({{"name", "id"}, {"in", "path"}, {"required", true},
+                        {"schema", {{"type", "integer"}, {"minimum", 1}}}});
+    }
+    const model::EntitySpec* spec = EntityOfPath(route.pattern);
+    const bool item = route.pattern.find("{id}") != std::string::npos;
+    const bool content = route.pattern.size() > 8 &&
+                         route.pattern.rfind("/content") == route.pattern.size() - 8;
+    if (spec) {
+      const std::string schema = SchemaName(spec->name);
+      if (route.method == "GET" && !item) {
+        for (auto& p : ListParams(*spec)) params.push_back(p);
+        op["responses"]["200"] = {
+            {"description", "A page of records"},
+            {"content", {{"application/json", {{"schema", {
+                {"type", "object"},
+                {"properties", {{"items", {{"type", "array"}, {"items", Ref(schema)}}},
+                                {"total", {{"type", "integer"}}},
+                                {"limit", {{"type", "integer"}}},
+                                {"offset", {{"type", "integer"}}}}}}}}}}}};
+        op["responses"].update(ErrorResponses({400}));
+      } else if (content) {
+        op["responses"]["200"] = {{"description", "The file's bytes, unchanged since intake"},
+                                  {"content", {{"application/octet-stream",
+                                                {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+        op["responses"].update(ErrorResponses({404}));
+      } else if (route.method == "GET") {
+        op["responses"]["200"] = {{"description", "The record"},
+                                  {"content", {{"application/json", {{"schema", Ref(schema)}}}}}};
+        op["responses"].update(ErrorResponses({404}));
+      } else if (route.method == "POST" && route.upload) {
+        for (const char* q : {"name", "description"}) {
+          params.push_back(QueryParam(q, {{"type", "string"}}, "Evidence metadata."));
+        }
+        for (const char* q : {"incident_id", "source_id"}) {
+          params.push_back(QueryParam(q, {{"type", "integer"}}, "Evidence metadata."));
+        }
+        op["requestBody"] = {{"required", true},
+                             {"content", {{"*/*", {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+        op["responses"]["201"] = {{"description", "Stored"},
+                                  {"content", {{"application/json", {{"schema", Ref(schema)}}}}}};
+        op["responses"]["200"] = {{"description", "Already stored (same SHA-256)"},
+                                  {"content", {{"application/json", {{"schema", Ref(schema)}}}}}};
+        op["responses"].update(ErrorResponses({400}));
+        op["responses"]["413"] = {{"description", "File too large"}};
+      } else if (route.method == "POST") {
+        op["requestBody"] = {{"required", true},
+                             {"content", {{"application/json", {{"schema", Ref(schema)}}}}}};
+        op["responses"]["201"] = {{"description", "Created"},
+                                  {"content", {{"application/json", {{"schema", Ref(schema)}}}}}};
+        op["responses"].update(ErrorResponses({400, 409}));
+      } else if (route.method == "PATCH") {
+        op["requestBody"] = {{"required", true},
+                             {"description", "Fields to change (null clears); optional "
+                                             "\"version\" must match the current one."},
+                             {"content", {{"application/json", {{"schema", Ref(schema)}}}}}};
+        op["responses"]["200"] = {{"description", "Changed"},
+                                  {"content", {{"application/json", {{"schema", Ref(schema)}}}}}};
+        op["responses"].update(ErrorResponses({400, 404, 409}));
+      } else if (route.method == "DELETE") {
+        params.push_back(QueryParam("version", {{"type", "integer"}},
+                                    "If given, must match the current version."));
+        op["responses"]["204"] = {{"description", "Deleted"}};
+        op["responses"].update(ErrorResponses({404, 409}));
+      }
+    } else {
+      op["responses"]["200"] = {{"description", "OK"},
+                                {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+    }
+    if (!params.empty()) op["parameters"] = params;
+    doc["paths"][route.pattern][method] = op;
+  }
+  doc["components"] = {{"schemas", schemas}};
+  return doc;
+}
+
+std::string_view OpenApiDocument() { return embedded::openapi_json(); }
+
+}  // namespace dalil::api

@@ -1,0 +1,34 @@
+// Loads a bundle of records given as JSON, resolving references between
+// them: the demo dataset today, the dalil-json import format later.
+//
+// A bundle is {"<plural>": [record, ...], ...}. Each record holds its
+// entity's fields plus a "$key" unique in the bundle; a reference field may
+// be a "$key" of a record loaded earlier, a numeric id of an existing
+// record, or, for places, an ISO code ("IQ-DQ"). Entities load in
+// model::AllEntities() order.
+#ifndef DALIL_IMPORTER_BUNDLE_H_
+#define DALIL_IMPORTER_BUNDLE_H_
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "store/store.h"
+
+namespace dalil::importer {
+
+struct BundleResult {
+  std::map<std::string, int64_t> created;  // plural -> count
+  int64_t total = 0;
+};
+
+// Loads every record in one transaction: all or nothing. Errors name the
+// record ("incidents[3] ($key inc-x): end_date: must not be before ...").
+Result<BundleResult> LoadBundle(store::Store& store, const nlohmann::json& bundle,
+                                const std::string& actor);
+
+}  // namespace dalil::importer
+
+#endif  // DALIL_IMPORTER_BUNDLE_H_

@@ -1,0 +1,19 @@
+#include "store/sqlite/migrations.h"
+
+namespace dalil::embedded {
+std::string_view migration_0001();
+std::string_view migration_0002();
+}  // namespace dalil::embedded
+
+namespace dalil::sqlite {
+
+std::span<const std::string_view> Migrations() {
+  // Append only: a released migration is never edited or reordered.
+  static const std::string_view kAll[] = {
+      embedded::migration_0001(),
+      embedded::migration_0002(),
+  };
+  return kAll;
+}
+
+}  // namespace dalil::sqlite

@@ -1,0 +1,544 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/db.h"
+#include "store/sqlite/migrations.h"
+
+namespace dalil::store {
+namespace {
+
+using model::EntitySpec;
+using model::Field;
+using model::FieldType;
+using sqlite::Database;
+using sqlite::Statement;
+
+constexpr const char* kSystemColumns[] = {"id",         "version",
+                                          "created_at", "created_by",
+                                          "updated_at", "updated_by"};
+
+// Identifiers below come from the static entity tables only, never from
+// request input; values are always bound parameters.
+std::string SelectColumns(const EntitySpec& spec) {
+  std::string cols;
+  for (const char* c : kSystemColumns) {
+    if (!cols.empty()) cols += ", ";
+    cols += c;
+  }
+  for (const Field& f : spec.fields) {
+    cols += ", ";
+    cols += f.name;
+  }
+  return cols;
+}
+
+const EntitySpec& SpecOf(std::string_view name) {
+  return *model::FindEntityByName(name);
+}
+
+// Converts "UNIQUE constraint failed: places.iso_code" into a conflict that
+// names the field without echoing any value.
+Status ConflictFromConstraint(const EntitySpec& spec, const Status& s) {
+  const std::string& m = s.message();
+  auto pos = m.find("UNIQUE constraint failed: ");
+  if (pos != std::string::npos) {
+    std::string rest = m.substr(pos + 26);
+    auto dot = rest.find('.');
+    std::string col = dot == std::string::npos ? rest : rest.substr(dot + 1);
+    return Status::Conflict("another " + std::string(spec.name) +
+                                " already has this " + col,
+                            col);
+  }
+  return Status::Conflict("the change violates a rule of the database");
+}
+
+class SqliteStore;
+
+class SqliteWriteTxn : public WriteTxn {
+ public:
+  SqliteWriteTxn(SqliteStore* store, Database* db, std::string actor,
+                 std::string now)
+      : store_(store), db_(db), actor_(std::move(actor)), now_(std::move(now)) {}
+
+  Result<json> Create(const EntitySpec& spec, const json& body,
+                      model::Writer writer) override;
+  Result<json> Update(const EntitySpec& spec, int64_t id,
+                      const json& patch) override;
+  Status Delete(const EntitySpec& spec, int64_t id,
+                std::optional<int64_t> expected_version) override;
+  Result<json> Get(const EntitySpec& spec, int64_t id) override;
+  Result<int64_t> PlaceIdByCode(const std::string& iso_code) override;
+
+ private:
+  Status CheckReferences(const EntitySpec& spec, const json& record, int64_t self_id);
+  Status BindRecord(Statement& st, int first, const EntitySpec& spec,
+                    const json& record, int64_t row_id);
+
+  SqliteStore* store_;
+  Database* db_;
+  std::string actor_;
+  std::string now_;
+};
+
+class SqliteStore : public Store {
+ public:
+  explicit SqliteStore(SqliteOptions opts) : opts_(std::move(opts)) {
+    if (!opts_.codec) opts_.codec = NewPlaintextCodec();
+  }
+
+  Status Init() {
+    DALIL_ASSIGN_OR_RETURN(writer_, Database::Open(opts_.path, opts_.create));
+    return Migrate();
+  }
+
+  Status Write(const std::string& actor,
+               const std::function<Status(WriteTxn&)>& fn) override {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+    SqliteWriteTxn txn(this, writer_.get(), actor,
+                       FormatTimestamp(opts_.clock->NowSeconds()));
+    Status s = fn(txn);
+    if (s.ok()) s = writer_->Exec("COMMIT");
+    if (!s.ok()) writer_->Exec("ROLLBACK");
+    return s;
+  }
+
+  Result<json> Get(const EntitySpec& spec, int64_t id) override {
+    return WithReader([&](Database* db) { return GetWith(db, spec, id); });
+  }
+
+  Result<ListResult> List(const EntitySpec& spec, const ListQuery& q) override {
+    return WithReader([&](Database* db) { return ListWith(db, spec, q); });
+  }
+
+  Result<int64_t> ResolvePlace(const std::string& id_or_code) override {
+    return WithReader([&](Database* db) -> Result<int64_t> {
+      if (auto n = ParseInt(id_or_code)) {
+        DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare("SELECT id FROM places WHERE id = ?"));
+        st.BindInt(1, *n);
+        DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (row) return st.Int(0);
+        return Status::Invalid("place", "no place with id " + std::to_string(*n));
+      }
+      return PlaceIdByCodeWith(db, id_or_code);
+    });
+  }
+
+  Result<int64_t> Count(const EntitySpec& spec) override {
+    return WithReader([&](Database* db) -> Result<int64_t> {
+      DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare("SELECT COUNT(*) FROM " +
+                                                       std::string(spec.table)));
+      DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+      (void)row;
+      return st.Int(0);
+    });
+  }
+
+  Result<int> SchemaVersion() override {
+    return WithReader([&](Database* db) -> Result<int> {
+      DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare("PRAGMA user_version"));
+      DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+      (void)row;
+      return static_cast<int>(st.Int(0));
+    });
+  }
+
+  // Shared by reads and write transactions.
+  Result<json> GetWith(Database* db, const EntitySpec& spec, int64_t id) {
+    DALIL_ASSIGN_OR_RETURN(
+        Statement st, db->Prepare("SELECT " + SelectColumns(spec) + " FROM " +
+                                  std::string(spec.table) + " WHERE id = ?"));
+    st.BindInt(1, id);
+    DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) {
+      return Status::NotFound("no " + std::string(spec.name) + " with id " +
+                              std::to_string(id));
+    }
+    return RowToJson(st, spec);
+  }
+
+  Result<int64_t> PlaceIdByCodeWith(Database* db, const std::string& code) {
+    DALIL_ASSIGN_OR_RETURN(Statement st,
+                           db->Prepare("SELECT id FROM places WHERE iso_code = ?"));
+    st.BindText(1, code);
+    DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Status::Invalid("place", "no place with code " + code);
+    return st.Int(0);
+  }
+
+  const SensitiveCodec& codec() const { return *opts_.codec; }
+
+ private:
+  template <typename Fn>
+  auto WithReader(Fn fn) -> decltype(fn(static_cast<Database*>(nullptr))) {
+    if (opts_.path == ":memory:") {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      return fn(writer_.get());
+    }
+    std::unique_ptr<Database> db;
+    {
+      std::lock_guard<std::mutex> lock(pool_mu_);
+      if (!readers_.empty()) {
+        db = std::move(readers_.back());
+        readers_.pop_back();
+      }
+    }
+    if (!db) {
+      auto opened = Database::Open(opts_.path, /*create=*/false, /*read_only=*/true);
+      if (!opened.ok()) return opened.status();
+      db = std::move(opened).value();
+    }
+    auto result = fn(db.get());
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (static_cast<int>(readers_.size()) < opts_.read_connections) {
+      readers_.push_back(std::move(db));
+    }
+    return result;
+  }
+
+  Result<json> RowToJson(Statement& st, const EntitySpec& spec) {
+    json r = json::object();
+    r["id"] = st.Int(0);
+    r["version"] = st.Int(1);
+    int col = 6;
+    for (const Field& f : spec.fields) {
+      const std::string name(f.name);
+      if (st.IsNull(col)) {
+        r[name] = nullptr;
+        ++col;
+        continue;
+      }
+      std::string text;
+      switch (f.type) {
+        case FieldType::kInteger:
+        case FieldType::kRef:
+          r[name] = st.Int(col);
+          break;
+        case FieldType::kNumber:
+          r[name] = st.Double(col);
+          break;
+        default:
+          text = st.Text(col);
+          if (f.sensitive) {
+            DALIL_ASSIGN_OR_RETURN(
+                text, codec().Open({spec.table, f.name, st.Int(0)}, text));
+          }
+          if (f.type == FieldType::kTextList) {
+            json list = json::parse(text, nullptr, /*allow_exceptions=*/false);
+            if (!list.is_array()) {
+              return Status::Corruption(std::string(spec.name) + " " +
+                                        std::to_string(st.Int(0)) + ": " + name +
+                                        " is not a list");
+            }
+            r[name] = std::move(list);
+          } else {
+            r[name] = std::move(text);
+          }
+      }
+      ++col;
+    }
+    r["created_at"] = st.Text(2);
+    r["created_by"] = st.Text(3);
+    r["updated_at"] = st.Text(4);
+    r["updated_by"] = st.Text(5);
+    return r;
+  }
+
+  Result<ListResult> ListWith(Database* db, const EntitySpec& spec,
+                              const ListQuery& q) {
+    std::string where = " WHERE 1=1";
+    // Binders run in the same order as the placeholders were written.
+    std::vector<std::function<void(Statement&, int)>> binds;
+    for (const auto& [name, value] : q.equals) {
+      const Field* f = spec.FindField(name);
+      if (f == nullptr || !f->filterable) {
+        return Status::Invalid(name, "is not a filter of " + std::string(spec.plural));
+      }
+      where += " AND " + name + " = ?";
+      json v = value;
+      binds.push_back([v](Statement& st, int i) {
+        if (v.is_number_integer()) st.BindInt(i, v.get<int64_t>());
+        else st.BindText(i, v.get<std::string>());
+      });
+    }
+    if (q.within_place) {
+      const char* col = spec.name == "place" ? "id" : "place_id";
+      where += std::string(" AND ") + col +
+               " IN (WITH RECURSIVE sub(id) AS (SELECT ? UNION "
+               "SELECT p.id FROM places p JOIN sub ON p.parent_id = sub.id) "
+               "SELECT id FROM sub)";
+      int64_t p = *q.within_place;
+      binds.push_back([p](Statement& st, int i) { st.BindInt(i, p); });
+    }
+    if (q.from) {
+      where += " AND end_date >= ?";
+      std::string v = *q.from;
+      binds.push_back([v](Statement& st, int i) { st.BindText(i, v); });
+    }
+    if (q.to) {
+      where += " AND start_date <= ?";
+      std::string v = *q.to;
+      binds.push_back([v](Statement& st, int i) { st.BindText(i, v); });
+    }
+    if (q.actor) {
+      where +=
+          " AND id IN (SELECT incident_id FROM involvements WHERE actor_id IN "
+          "(WITH RECURSIVE sub(id) AS (SELECT ? UNION SELECT a.id FROM actors a "
+          "JOIN sub ON a.parent_id = sub.id) SELECT id FROM sub))";
+      int64_t a = *q.actor;
+      binds.push_back([a](Statement& st, int i) { st.BindInt(i, a); });
+    }
+    const Field* sort_field = spec.FindField(q.sort);
+    bool sort_ok = model::IsSystemField(q.sort) || (sort_field && sort_field->sortable);
+    if (!sort_ok) {
+      return Status::Invalid("sort", "cannot sort " + std::string(spec.plural) +
+                                         " by " + q.sort);
+    }
+    ListResult out;
+    {
+      DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare("SELECT COUNT(*) FROM " +
+                                                       std::string(spec.table) + where));
+      for (size_t i = 0; i < binds.size(); ++i) binds[i](st, static_cast<int>(i + 1));
+      DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+      (void)row;
+      out.total = st.Int(0);
+    }
+    std::string sql = "SELECT " + SelectColumns(spec) + " FROM " +
+                      std::string(spec.table) + where + " ORDER BY " + q.sort +
+                      (q.descending ? " DESC" : " ASC") + ", id" +
+                      (q.descending ? " DESC" : " ASC") + " LIMIT ? OFFSET ?";
+    DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare(sql));
+    int i = 1;
+    for (auto& b : binds) b(st, i++);
+    st.BindInt(i++, q.limit);
+    st.BindInt(i++, q.offset);
+    while (true) {
+      DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      DALIL_ASSIGN_OR_RETURN(json r, RowToJson(st, spec));
+      out.items.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Status Migrate() {
+    DALIL_ASSIGN_OR_RETURN(Statement st, writer_->Prepare("PRAGMA user_version"));
+    DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+    (void)row;
+    int current = static_cast<int>(st.Int(0));
+    const auto migrations = sqlite::Migrations();
+    if (current > static_cast<int>(migrations.size())) {
+      return Status::Corruption("database schema version " + std::to_string(current) +
+                                " is newer than this Dalil understands (" +
+                                std::to_string(migrations.size()) + ")");
+    }
+    for (size_t i = current; i < migrations.size(); ++i) {
+      DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+      Status s = writer_->Exec(std::string(migrations[i]));
+      if (s.ok()) s = writer_->Exec("PRAGMA user_version = " + std::to_string(i + 1));
+      if (s.ok()) s = writer_->Exec("COMMIT");
+      if (!s.ok()) {
+        writer_->Exec("ROLLBACK");
+        return Status(s.code(), "migration " + std::to_string(i + 1) + ": " + s.message());
+      }
+    }
+    return Status::Ok();
+  }
+
+  SqliteOptions opts_;
+  std::mutex write_mu_;
+  std::unique_ptr<Database> writer_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Database>> readers_;
+};
+
+Status SqliteWriteTxn::BindRecord(Statement& st, int first, const EntitySpec& spec,
+                                  const json& record, int64_t row_id) {
+  int i = first;
+  for (const Field& f : spec.fields) {
+    const json& v = record[std::string(f.name)];
+    if (v.is_null()) {
+      st.BindNull(i++);
+      continue;
+    }
+    switch (f.type) {
+      case FieldType::kInteger:
+      case FieldType::kRef:
+        st.BindInt(i++, v.get<int64_t>());
+        continue;
+      case FieldType::kNumber:
+        st.BindDouble(i++, v.get<double>());
+        continue;
+      default:
+        break;
+    }
+    std::string text = f.type == FieldType::kTextList ? v.dump() : v.get<std::string>();
+    if (f.sensitive) {
+      DALIL_ASSIGN_OR_RETURN(std::string sealed,
+                             store_->codec().Seal({spec.table, f.name, row_id}, text));
+      st.BindBlob(i++, sealed);
+    } else {
+      st.BindText(i++, text);
+    }
+  }
+  return Status::Ok();
+}
+
+Status SqliteWriteTxn::CheckReferences(const EntitySpec& spec, const json& record,
+                                       int64_t self_id) {
+  for (const Field& f : spec.fields) {
+    if (f.type != FieldType::kRef) continue;
+    const json& v = record[std::string(f.name)];
+    if (v.is_null()) continue;
+    const EntitySpec& target = SpecOf(f.ref);
+    int64_t ref_id = v.get<int64_t>();
+    DALIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT 1 FROM " +
+                                                      std::string(target.table) +
+                                                      " WHERE id = ?"));
+    st.BindInt(1, ref_id);
+    DALIL_ASSIGN_OR_RETURN(bool found, st.Step());
+    if (!found) {
+      return Status::Invalid(std::string(f.name), "no " + std::string(target.name) +
+                                                      " with id " + std::to_string(ref_id));
+    }
+    // A place or actor may not sit under itself.
+    if (f.name == "parent_id" && self_id > 0) {
+      int64_t cur = ref_id;
+      for (int depth = 0; cur != 0 && depth < 1000; ++depth) {
+        if (cur == self_id) {
+          return Status::Invalid("parent_id", "would put the " + std::string(spec.name) +
+                                                  " inside itself");
+        }
+        DALIL_ASSIGN_OR_RETURN(Statement up, db_->Prepare("SELECT parent_id FROM " +
+                                                          std::string(spec.table) +
+                                                          " WHERE id = ?"));
+        up.BindInt(1, cur);
+        DALIL_ASSIGN_OR_RETURN(bool row, up.Step());
+        cur = (row && !up.IsNull(0)) ? up.Int(0) : 0;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
+                                    model::Writer writer) {
+  DALIL_ASSIGN_OR_RETURN(json record, model::ValidateCreate(spec, body, writer));
+  DALIL_RETURN_IF_ERROR(CheckReferences(spec, record, 0));
+  // Ids are allocated here, not by INSERT, so sensitive fields can be
+  // sealed to their row before the row exists.
+  DALIL_ASSIGN_OR_RETURN(Statement next, db_->Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM " +
+                                                      std::string(spec.table)));
+  DALIL_ASSIGN_OR_RETURN(bool row, next.Step());
+  (void)row;
+  const int64_t id = next.Int(0);
+
+  std::string cols = "id, version, created_at, created_by, updated_at, updated_by";
+  std::string marks = "?, 1, ?, ?, ?, ?";
+  for (const Field& f : spec.fields) {
+    cols += ", ";
+    cols += f.name;
+    marks += ", ?";
+  }
+  DALIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("INSERT INTO " + std::string(spec.table) +
+                                                    " (" + cols + ") VALUES (" + marks + ")"));
+  st.BindInt(1, id);
+  st.BindText(2, now_);
+  st.BindText(3, actor_);
+  st.BindText(4, now_);
+  st.BindText(5, actor_);
+  DALIL_RETURN_IF_ERROR(BindRecord(st, 6, spec, record, id));
+  Status s = st.Run();
+  if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
+  DALIL_RETURN_IF_ERROR(s);
+  return store_->GetWith(db_, spec, id);
+}
+
+Result<json> SqliteWriteTxn::Update(const EntitySpec& spec, int64_t id,
+                                    const json& patch) {
+  DALIL_ASSIGN_OR_RETURN(json current, store_->GetWith(db_, spec, id));
+  if (patch.is_object() && patch.contains("version")) {
+    const json& v = patch["version"];
+    if (!v.is_number_integer()) return Status::Invalid("version", "must be an integer");
+    if (v.get<int64_t>() != current["version"].get<int64_t>()) {
+      return Status::Conflict(std::string(spec.name) + " " + std::to_string(id) +
+                                  " was changed by someone else (now version " +
+                                  std::to_string(current["version"].get<int64_t>()) + ")",
+                              "version");
+    }
+  }
+  DALIL_ASSIGN_OR_RETURN(json record, model::ValidatePatch(spec, current, patch));
+  DALIL_RETURN_IF_ERROR(CheckReferences(spec, record, id));
+  std::string sets = "version = version + 1, updated_at = ?, updated_by = ?";
+  for (const Field& f : spec.fields) {
+    sets += ", ";
+    sets += f.name;
+    sets += " = ?";
+  }
+  DALIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("UPDATE " + std::string(spec.table) +
+                                                    " SET " + sets + " WHERE id = ?"));
+  st.BindText(1, now_);
+  st.BindText(2, actor_);
+  DALIL_RETURN_IF_ERROR(BindRecord(st, 3, spec, record, id));
+  st.BindInt(3 + static_cast<int>(spec.fields.size()), id);
+  Status s = st.Run();
+  if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
+  DALIL_RETURN_IF_ERROR(s);
+  return store_->GetWith(db_, spec, id);
+}
+
+Status SqliteWriteTxn::Delete(const EntitySpec& spec, int64_t id,
+                              std::optional<int64_t> expected_version) {
+  DALIL_ASSIGN_OR_RETURN(json current, store_->GetWith(db_, spec, id));
+  if (expected_version && *expected_version != current["version"].get<int64_t>()) {
+    return Status::Conflict(std::string(spec.name) + " " + std::to_string(id) +
+                                " was changed by someone else",
+                            "version");
+  }
+  // Name what still refers to the record instead of a bare FK error.
+  for (const EntitySpec* other : model::AllEntities()) {
+    for (const Field& f : other->fields) {
+      if (f.type != FieldType::kRef || f.ref != spec.name) continue;
+      DALIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare(
+          "SELECT COUNT(*) FROM " + std::string(other->table) + " WHERE " +
+          std::string(f.name) + " = ?"));
+      st.BindInt(1, id);
+      DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+      (void)row;
+      if (int64_t n = st.Int(0); n > 0) {
+        return Status::Conflict(std::string(spec.name) + " " + std::to_string(id) +
+                                " is still referred to by " + std::to_string(n) + " " +
+                                std::string(other->plural) + " (" + std::string(f.name) + ")");
+      }
+    }
+  }
+  DALIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("DELETE FROM " + std::string(spec.table) +
+                                                    " WHERE id = ?"));
+  st.BindInt(1, id);
+  Status s = st.Run();
+  if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
+  return s;
+}
+
+Result<json> SqliteWriteTxn::Get(const EntitySpec& spec, int64_t id) {
+  return store_->GetWith(db_, spec, id);
+}
+
+Result<int64_t> SqliteWriteTxn::PlaceIdByCode(const std::string& iso_code) {
+  return store_->PlaceIdByCodeWith(db_, iso_code);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  auto store = std::make_unique<SqliteStore>(options);
+  DALIL_RETURN_IF_ERROR(store->Init());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+int LatestSchemaVersion() { return static_cast<int>(sqlite::Migrations().size()); }
+
+}  // namespace dalil::store

@@ -1,0 +1,178 @@
+"""End-to-end tests of the dalil binary: init, demo, serve, restart.
+
+Run by CTest with DALIL_BIN pointing at the built binary. Every test uses a
+fresh data directory and a real server on an ephemeral loopback port.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+
+BIN = os.environ.get("DALIL_BIN", "dalil")
+
+
+def run(*args, data_dir=None, **kw):
+    cmd = [BIN]
+    if data_dir:
+        cmd += ["--data-dir", data_dir]
+    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=120, **kw)
+
+
+class Server:
+    """Starts `dalil serve --port 0` and reads the URL it prints."""
+
+    def __init__(self, data_dir, *extra):
+        self.proc = subprocess.Popen(
+            [BIN, "--data-dir", data_dir, "serve", "--port", "0", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"on (http://127\.0\.0\.1:\d+)/", line)
+        if not m:
+            self.proc.kill()
+            raise AssertionError("server did not start: %r %r" % (line, self.proc.stderr.read()))
+        self.url = m.group(1)
+
+    def call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                raw = r.read()
+                return r.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, out, err
+
+
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="dalil_cli_")
+        self.data = os.path.join(self.tmp, "data")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_version_and_help(self):
+        r = run("--version")
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, r"dalil \d+\.\d+\.\d+")
+        r = run("--help")
+        self.assertEqual(r.returncode, 0)
+        for name in ("init", "serve", "demo", "openapi"):
+            self.assertIn(name, r.stdout)
+            sub = run(name, "--help")
+            self.assertEqual(sub.returncode, 0, name)
+            self.assertIn("Usage", sub.stdout + sub.stderr)
+        self.assertIn("--port", run("serve", "--help").stdout)
+
+    def test_unknown_command_and_flag_are_usage_errors(self):
+        self.assertEqual(run("frobnicate").returncode, 2)
+        self.assertEqual(run("serve", "--port", "99999").returncode, 2)
+        self.assertEqual(run().returncode, 2)
+
+    def test_init_creates_private_directory_once(self):
+        r = run("init", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(os.path.join(self.data, "dalil.db")))
+        self.assertTrue(os.path.exists(os.path.join(self.data, "dalil.toml")))
+        mode = stat.S_IMODE(os.stat(self.data).st_mode)
+        self.assertEqual(mode, 0o700)
+        r = run("init", data_dir=self.data)
+        self.assertEqual(r.returncode, 4)
+        self.assertIn("already", r.stderr)
+
+    def test_demo_needs_database_and_loads_once(self):
+        r = run("demo", data_dir=self.data)
+        self.assertEqual(r.returncode, 3, r.stderr)
+        self.assertIn("dalil init", r.stderr)
+        run("init", data_dir=self.data)
+        r = run("demo", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("incidents", r.stdout)
+        r = run("demo", data_dir=self.data)
+        self.assertEqual(r.returncode, 4)
+
+    def test_serve_post_restart_keeps_record(self):
+        run("init", data_dir=self.data)
+        run("demo", data_dir=self.data)
+        srv = Server(self.data)
+        try:
+            status, body = srv.call("GET", "/api/v1/incidents?place=IQ-DQ&limit=100")
+            self.assertEqual(status, 200)
+            nasiriya = [i for i in body["items"]
+                        if "Nasiriya" in (i["title_en"] or "") and i["start_date"] == "2021-02-26"]
+            self.assertEqual(len(nasiriya), 1, [i["title_en"] for i in body["items"]])
+            status, created = srv.call("POST", "/api/v1/incidents", {
+                "title_ar": "اعتصام أمام مجلس المحافظة",
+                "start_date": "2021-03-02", "place_id": 13, "event_type": "protests"})
+            self.assertEqual(status, 201, created)
+        finally:
+            rc, out, err = srv.stop()
+        self.assertEqual(rc, 0, err)
+        self.assertIn("stopped cleanly", out)
+
+        srv = Server(self.data)
+        try:
+            status, got = srv.call("GET", "/api/v1/incidents/%d" % created["id"])
+            self.assertEqual(status, 200)
+            self.assertEqual(got["title_ar"], "اعتصام أمام مجلس المحافظة")
+        finally:
+            srv.stop()
+
+        # The access log names paths, never query strings or bodies.
+        with open(os.path.join(self.data, "logs", "access.log"), encoding="utf-8") as f:
+            log = f.read()
+        self.assertIn("/api/v1/incidents", log)
+        self.assertNotIn("IQ-DQ", log)
+        self.assertNotIn("اعتصام", log)
+        for line in log.splitlines():
+            entry = json.loads(line)
+            self.assertEqual(set(entry), {"ts", "remote", "method", "path", "status", "bytes", "ms"})
+
+    def test_refuses_remote_address_without_accounts(self):
+        run("init", data_dir=self.data)
+        r = run("serve", "--address", "0.0.0.0", "--port", "0", data_dir=self.data)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("loopback", r.stderr)
+
+    def test_bad_config_names_the_key(self):
+        run("init", data_dir=self.data)
+        path = os.path.join(self.data, "dalil.toml")
+        with open(path, "a") as f:
+            f.write("\n[server2]\nx = 1\n")
+        r = run("serve", data_dir=self.data)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("server2", r.stderr)
+        with open(path, "w") as f:
+            f.write("[server]\nport = \"eighty\"\n")
+        r = run("serve", data_dir=self.data)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("server.port", r.stderr)
+        with open(path, "w") as f:
+            f.write("[server\n")
+        r = run("serve", data_dir=self.data)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("TOML", r.stderr)
+
+    def test_openapi_command_matches_committed_document(self):
+        r = run("openapi")
+        self.assertEqual(r.returncode, 0)
+        src = os.environ.get("DALIL_SOURCE_DIR", "../..")
+        with open(os.path.join(src, "docs", "openapi.json"), encoding="utf-8") as f:
+            self.assertEqual(json.loads(r.stdout), json.load(f))
+
+
+if __name__ == "__main__":
+    unittest.main()
