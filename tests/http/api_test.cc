@@ -372,6 +372,18 @@ TEST_F(ApiTest, EveryEntityHasWorkingCrud) {
   CallJson("DELETE", url, 204);
 }
 
+TEST_F(ApiTest, LandingPageIsArabicFirstWithoutScript) {
+  auto r = Call("GET", "/");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-type"], "text/html; charset=utf-8");
+  EXPECT_NE(r.body.find("<html lang=\"ar\" dir=\"rtl\">"), std::string::npos);
+  EXPECT_EQ(r.body.find("<script"), std::string::npos);
+  EXPECT_EQ(r.body.find("style="), std::string::npos);  // CSP allows no inline style
+  auto css = Call("GET", "/static/style.css");
+  EXPECT_EQ(css.status, 200);
+  EXPECT_EQ(css.headers["content-type"], "text/css; charset=utf-8");
+}
+
 TEST_F(ApiTest, HealthAndSecurityHeaders) {
   auto r = Call("GET", "/api/v1/health");
   EXPECT_EQ(r.status, 200);

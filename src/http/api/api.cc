@@ -6,6 +6,11 @@
 #include "base/error_map.h"
 #include "base/text.h"
 
+namespace dalil::embedded {
+std::string_view index_html();
+std::string_view style_css();
+}  // namespace dalil::embedded
+
 namespace dalil::api {
 namespace {
 
@@ -355,6 +360,20 @@ void RegisterRoutes(http::Router& router, store::Store* store,
                                          {"version", options.version},
                                          {"schema_version", *v}});
              });
+  // The landing page: static, Arabic first, no script.
+  router.Add("GET", "/", "Landing page", [](Request&) {
+    Response r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = std::string(embedded::index_html());
+    return r;
+  });
+  router.Add("GET", "/static/style.css", "Style sheet", [](Request&) {
+    Response r;
+    r.content_type = "text/css; charset=utf-8";
+    r.body = std::string(embedded::style_css());
+    r.headers.emplace_back("Cache-Control", "public, max-age=3600");
+    return r;
+  });
   router.Add("GET", "/api/v1/openapi.json", "This API's OpenAPI 3 document",
              [](Request&) {
                Response r;

@@ -248,8 +248,12 @@ json BuildOpenApi(const http::Router& router) {
         op["responses"].update(ErrorResponses({404, 409}));
       }
     } else {
+      const std::string type = route.pattern == "/"                        ? "text/html"
+                               : route.pattern.rfind("/static/", 0) == 0 ? "text/css"
+                                                                         : "application/json";
+      json schema = type == "application/json" ? json{{"type", "object"}} : json{{"type", "string"}};
       op["responses"]["200"] = {{"description", "OK"},
-                                {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+                                {"content", {{type, {{"schema", schema}}}}}};
     }
     if (!params.empty()) op["parameters"] = params;
     doc["paths"][route.pattern][method] = op;
