@@ -1,6 +1,15 @@
 #include "cli/commands.h"
 
+#include <fcntl.h>
+#include <sodium.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <sstream>
+#include <mutex>
+#include <thread>
 
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +23,8 @@
 #include "http/api/api.h"
 #include "http/server.h"
 #include "importer/bundle.h"
+#include "base/text.h"
+#include "ledger/checkpoint.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace dalil::embedded {
@@ -33,10 +44,54 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& c) {
   return store::OpenSqliteStore({.path = c.DatabasePath(), .create = false});
 }
 
+Result<std::string> ReadSmallFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(std::string(what) + " " + path + " cannot be read", what);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (ss.str().size() > (1 << 20)) return Status::Invalid(what, "is larger than 1 MiB");
+  return ss.str();
+}
+
+// Reads the ledger's signing key, refusing a key file others can read.
+Result<ledger::SigningKey> LoadSigningKey(const Config& c) {
+  struct stat st {};
+  if (::stat(c.ledger_key_path.c_str(), &st) != 0) {
+    return Status::NotFound("the ledger signing key " + c.ledger_key_path +
+                            " is missing; restore it from your backup (without it no new "
+                            "checkpoint can be signed)",
+                            "key_file");
+  }
+  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    return Status::Invalid("key_file", c.ledger_key_path +
+                                           " is readable by other users; run chmod 600 on it");
+  }
+  DALIL_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(c.ledger_key_path, "key_file"));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  auto key = ledger::ParsePrivateKey(text);
+  if (!key.ok()) return Status::Invalid("key_file", c.ledger_key_path + " is not a signing key");
+  return key;
+}
+
+Status WriteKeyFile(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::Io("cannot create " + path);
+  std::string line = text + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ok = ::fsync(fd) == 0 && ok;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) return Status::Io("cannot write " + path);
+  return Status::Ok();
+}
+
 // --- init -----------------------------------------------------------------
 
-CommandRun SetupInit(CLI::App*, const GlobalFlags* g) {
-  return [g]() -> Status {
+CommandRun SetupInit(CLI::App* app, const GlobalFlags* g) {
+  auto origin = std::make_shared<std::string>();
+  app->add_option("--origin", *origin,
+                  "Name of this installation's ledger in signed checkpoints "
+                  "(default dalil/<random>)");
+  return [g, origin]() -> Status {
     const std::string dir = g->data_dir;
     Config c;
     c.data_dir = dir;
@@ -46,19 +101,37 @@ CommandRun SetupInit(CLI::App*, const GlobalFlags* g) {
     std::error_code ec;
     fs::create_directories(dir + "/evidence", ec);
     if (!ec) fs::create_directories(dir + "/logs", ec);
+    if (!ec) fs::create_directories(dir + "/keys", ec);
     if (ec) return Status::Io("cannot create " + dir + ": " + ec.message());
     // Records here can cost lives: only the owner may read the directory.
     ::chmod(dir.c_str(), 0700);
+    ::chmod((dir + "/keys").c_str(), 0700);
     if (!fs::exists(c.ConfigPath())) {
       std::ofstream out(c.ConfigPath());
       out << DefaultConfigToml();
       if (!out) return Status::Io("cannot write " + c.ConfigPath());
     }
+    DALIL_ASSIGN_OR_RETURN(Config loaded, LoadConfig(dir));
+    if (!fs::exists(loaded.ledger_key_path)) {
+      std::string name = *origin;
+      if (name.empty()) {
+        unsigned char rnd[8];
+        randombytes_buf(rnd, sizeof rnd);
+        name = "dalil/" + HexEncode(std::string_view(reinterpret_cast<char*>(rnd), sizeof rnd));
+      }
+      DALIL_ASSIGN_OR_RETURN(ledger::SigningKey key, ledger::GenerateSigningKey(name));
+      DALIL_RETURN_IF_ERROR(WriteKeyFile(loaded.ledger_key_path, ledger::EncodePrivateKey(key)));
+    }
+    DALIL_ASSIGN_OR_RETURN(ledger::SigningKey key, LoadSigningKey(loaded));
     auto store = store::OpenSqliteStore({.path = c.DatabasePath(), .create = true});
     if (!store.ok()) return store.status();
     auto v = (*store)->SchemaVersion();
     if (!v.ok()) return v.status();
+    auto cp = (*store)->SignCheckpoint(key);
+    if (!cp.ok()) return cp.status();
     std::printf("Initialised %s (schema version %d)\n", dir.c_str(), *v);
+    std::printf("Ledger key: %s\n  Keep a copy of %s offline; publish the verifier key above.\n",
+                ledger::VerifierKey(key).c_str(), loaded.ledger_key_path.c_str());
     return Status::Ok();
   };
 }
@@ -116,17 +189,118 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
                              "(127.0.0.1). Use --insecure-allow-remote to override.");
     }
     DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
+    DALIL_ASSIGN_OR_RETURN(ledger::SigningKey key, LoadSigningKey(c));
     store::BlobStore blobs(c.EvidenceDir());
     http::Router router;
     api::RegisterRoutes(router, store.get(), &blobs,
-                        {.max_json_depth = c.max_json_depth, .version = DALIL_VERSION});
+                        {.max_json_depth = c.max_json_depth,
+                         .version = DALIL_VERSION,
+                         .signing_key = &key});
     http::Server server(c.server, router);
     DALIL_RETURN_IF_ERROR(server.Listen());
+
+    // Periodic checkpoints: an observer polling the log gets a fresh signed
+    // root without anyone asking for it.
+    std::mutex mu;
+    std::condition_variable cv;
+    bool stopping = false;
+    std::thread signer;
+    if (c.checkpoint_interval_seconds > 0) {
+      signer = std::thread([&] {
+        std::unique_lock<std::mutex> lock(mu);
+        while (!cv.wait_for(lock, std::chrono::seconds(c.checkpoint_interval_seconds),
+                            [&] { return stopping; })) {
+          auto cp = store->SignCheckpoint(key);
+          if (!cp.ok()) spdlog::error("ledger checkpoint: {}", cp.status().ToString());
+        }
+      });
+    }
     std::printf("Dalil %s serving %s on http://%s:%u/\n", DALIL_VERSION, c.data_dir.c_str(),
                 c.server.address.c_str(), server.port());
     std::fflush(stdout);
     server.Run(/*handle_signals=*/true);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    if (signer.joinable()) signer.join();
+    // A last checkpoint covers everything written before the stop.
+    auto last = store->SignCheckpoint(key);
+    if (!last.ok()) spdlog::error("ledger checkpoint: {}", last.status().ToString());
     std::printf("Dalil stopped cleanly\n");
+    return Status::Ok();
+  };
+}
+
+// --- verify ---------------------------------------------------------------
+
+struct VerifyFlags {
+  std::string checkpoint_file;
+  std::string verifier_key;
+};
+
+CommandRun SetupVerify(CLI::App* app, const GlobalFlags* g) {
+  auto f = std::make_shared<VerifyFlags>();
+  app->add_option("--checkpoint", f->checkpoint_file,
+                  "A signed checkpoint saved earlier: check the log is a consistent "
+                  "extension of it");
+  app->add_option("--verifier-key", f->verifier_key,
+                  "The published verifier key to check signatures with (default: the "
+                  "key derived from the data directory's signing key)");
+  return [g, f]() -> Status {
+    DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
+    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
+    ledger::Verifier verifier;
+    if (!f->verifier_key.empty()) {
+      auto v = ledger::ParseVerifierKey(f->verifier_key);
+      if (!v.ok()) return Status::Invalid("verifier-key", v.status().message());
+      verifier = *v;
+    } else {
+      DALIL_ASSIGN_OR_RETURN(ledger::SigningKey key, LoadSigningKey(c));
+      auto v = ledger::ParseVerifierKey(ledger::VerifierKey(key));
+      if (!v.ok()) return v.status();
+      verifier = *v;
+    }
+    std::optional<std::string> saved;
+    if (!f->checkpoint_file.empty()) {
+      DALIL_ASSIGN_OR_RETURN(std::string note, ReadSmallFile(f->checkpoint_file, "checkpoint"));
+      saved = note;
+    }
+    DALIL_ASSIGN_OR_RETURN(store::VerifyReport r, store->VerifyLedger(verifier, saved));
+    std::printf("Checked %llu leaves, %llu versions, %llu records, %llu signed checkpoints",
+                static_cast<unsigned long long>(r.leaves), static_cast<unsigned long long>(r.versions),
+                static_cast<unsigned long long>(r.records),
+                static_cast<unsigned long long>(r.checkpoints));
+    if (saved) std::printf(", and the saved checkpoint");
+    std::printf(".\n");
+    if (r.intact()) {
+      std::printf("INTACT: every record matches its history and the signed log.\n");
+      return Status::Ok();
+    }
+    for (const auto& p : r.problems) std::printf("TAMPERED: %s\n", p.c_str());
+    return Status::Corruption(std::to_string(r.problems.size()) +
+                              " problem(s) found: the database was altered outside Dalil");
+  };
+}
+
+// --- ledger ---------------------------------------------------------------
+
+CommandRun SetupLedger(CLI::App* app, const GlobalFlags* g) {
+  app->require_subcommand(1);
+  CLI::App* checkpoint = app->add_subcommand("checkpoint", "Sign a checkpoint now (if the log grew) and print it");
+  CLI::App* key = app->add_subcommand("key", "Print the ledger's verifier key");
+  return [g, checkpoint, key]() -> Status {
+    DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
+    DALIL_ASSIGN_OR_RETURN(ledger::SigningKey signing, LoadSigningKey(c));
+    if (key->parsed()) {
+      std::printf("%s\n", ledger::VerifierKey(signing).c_str());
+      return Status::Ok();
+    }
+    (void)checkpoint;
+    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
+    DALIL_ASSIGN_OR_RETURN(store::SignedCheckpoint cp, store->SignCheckpoint(signing));
+    std::fwrite(cp.note.data(), 1, cp.note.size(), stdout);
     return Status::Ok();
   };
 }
@@ -149,6 +323,8 @@ const Command kCommands[] = {
     {"init", "Create a data directory and its database", SetupInit},
     {"demo", "Load the demo dataset into an empty database", SetupDemo},
     {"serve", "Run the web server", SetupServe},
+    {"verify", "Check the database against its tamper-evident ledger", SetupVerify},
+    {"ledger", "Sign checkpoints and show the ledger's key", SetupLedger},
     {"openapi", "Print the OpenAPI document of the API", SetupOpenApi},
 };
 

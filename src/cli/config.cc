@@ -31,6 +31,13 @@ access_log = "logs/access.log"
 [api]
 # Deepest JSON nesting accepted in a request body.
 max_json_depth = 32
+
+[ledger]
+# Seconds between checkpoints signed while serving (0: only on demand).
+checkpoint_interval_seconds = 300
+# The signing key, relative to the data directory. Keep a copy offline: a
+# lost key cannot sign again (old checkpoints stay verifiable).
+key_file = "keys/ledger.key"
 )";
 }
 
@@ -38,6 +45,7 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   Config c;
   c.data_dir = data_dir;
   c.server.access_log = data_dir + "/logs/access.log";
+  c.ledger_key_path = data_dir + "/keys/ledger.key";
   if (!std::filesystem::exists(c.ConfigPath())) return c;
   toml::table t;
   try {
@@ -47,7 +55,7 @@ Result<Config> LoadConfig(const std::string& data_dir) {
                                                std::string(e.description()) + " at line " +
                                                std::to_string(e.source().begin.line));
   }
-  static const std::set<std::string> kSections = {"server", "api"};
+  static const std::set<std::string> kSections = {"server", "api", "ledger"};
   for (const auto& [k, v] : t) {
     if (!kSections.count(std::string(k.str()))) {
       return Status::Invalid(std::string(k.str()), "is not a section of dalil.toml");
@@ -82,7 +90,9 @@ Result<Config> LoadConfig(const std::string& data_dir) {
       "address", "port", "threads", "max_body_bytes", "max_upload_bytes",
       "request_timeout_seconds", "keep_alive_timeout_seconds", "access_log"};
   static const std::set<std::string> kApiKeys = {"max_json_depth"};
-  for (const auto& [section, keys] : {std::pair{"server", &kServerKeys}, std::pair{"api", &kApiKeys}}) {
+  static const std::set<std::string> kLedgerKeys = {"checkpoint_interval_seconds", "key_file"};
+  for (const auto& [section, keys] : {std::pair{"server", &kServerKeys}, std::pair{"api", &kApiKeys},
+                                      std::pair{"ledger", &kLedgerKeys}}) {
     if (auto* tab = t[section].as_table()) {
       for (const auto& [k, v] : *tab) {
         if (!keys->count(std::string(k.str()))) {
@@ -103,6 +113,10 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   get_str("server", "access_log", log);
   c.server.access_log = (log.empty() || log == "-" || log[0] == '/') ? log : data_dir + "/" + log;
   get_int("api", "max_json_depth", c.max_json_depth, 2, 512);
+  get_int("ledger", "checkpoint_interval_seconds", c.checkpoint_interval_seconds, 0, 86400 * 7);
+  std::string key = "keys/ledger.key";
+  get_str("ledger", "key_file", key);
+  c.ledger_key_path = (!key.empty() && key[0] == '/') ? key : data_dir + "/" + key;
   if (!err.ok()) return err;
   return c;
 }

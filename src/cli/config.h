@@ -5,6 +5,7 @@
 //   dalil.db      SQLite database (WAL mode: also dalil.db-wal, -shm)
 //   evidence/     content-addressed evidence files
 //   logs/         access.log
+//   keys/         ledger.key (the ledger's Ed25519 signing key, 0600)
 #ifndef DALIL_CLI_CONFIG_H_
 #define DALIL_CLI_CONFIG_H_
 
@@ -19,6 +20,9 @@ struct Config {
   std::string data_dir;
   http::ServerOptions server;
   int max_json_depth = 32;
+  // Seconds between checkpoints signed while serving; 0 turns them off.
+  int checkpoint_interval_seconds = 300;
+  std::string ledger_key_path;  // default <data_dir>/keys/ledger.key
 
   std::string DatabasePath() const { return data_dir + "/dalil.db"; }
   std::string EvidenceDir() const { return data_dir + "/evidence"; }

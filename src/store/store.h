@@ -21,6 +21,9 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "ledger/checkpoint.h"
+#include "ledger/leaf.h"
+#include "ledger/merkle.h"
 #include "model/schema.h"
 #include "model/validate.h"
 
@@ -72,6 +75,42 @@ class WriteTxn {
   virtual Result<int64_t> PlaceIdByCode(const std::string& iso_code) = 0;
 };
 
+// One leaf of the ledger as stored.
+struct LeafEntry {
+  uint64_t index = 0;
+  std::string data;  // the encoded leaf (docs/formats/ledger.md section 2)
+  ledger::Hash hash{};
+};
+
+// One version of a record, with the leaf that records it.
+struct VersionEntry {
+  uint64_t leaf_index = 0;
+  int64_t version = 0;
+  ledger::Op op = ledger::Op::kCreate;
+  uint64_t time = 0;
+  std::string actor;
+  std::string content;  // canonical content; empty for a delete
+  ledger::Hash content_hash{};
+};
+
+struct SignedCheckpoint {
+  ledger::Checkpoint checkpoint;
+  std::string note;  // the full signed note text
+  std::string signed_at;
+};
+
+// What `dalil verify` found. Each problem is one sentence naming the record,
+// leaf or version concerned.
+struct VerifyReport {
+  uint64_t leaves = 0;
+  uint64_t versions = 0;
+  uint64_t records = 0;
+  uint64_t checkpoints = 0;
+  std::optional<ledger::Checkpoint> latest_checkpoint;
+  std::vector<std::string> problems;
+  bool intact() const { return problems.empty(); }
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -91,6 +130,34 @@ class Store {
   virtual Result<int64_t> Count(const model::EntitySpec& spec) = 0;
   // The schema version (number of applied migrations).
   virtual Result<int> SchemaVersion() = 0;
+
+  // --- The ledger (docs/formats/ledger.md). Every write above appends its
+  // leaves in its own transaction; these read and sign it. ---
+
+  // Number of leaves.
+  virtual Result<uint64_t> LedgerSize() = 0;
+  // Root of the first `size` leaves (size <= LedgerSize()).
+  virtual Result<ledger::Hash> LedgerRoot(uint64_t size) = 0;
+  virtual Result<std::vector<ledger::Hash>> InclusionProof(uint64_t index,
+                                                          uint64_t size) = 0;
+  virtual Result<std::vector<ledger::Hash>> ConsistencyProof(uint64_t size1,
+                                                            uint64_t size2) = 0;
+  // Leaves [start, end), end exclusive, at most `end - start` of them.
+  virtual Result<std::vector<LeafEntry>> Leaves(uint64_t start, uint64_t end) = 0;
+  // Every version of one record, oldest first; kNotFound if it never existed.
+  virtual Result<std::vector<VersionEntry>> History(const model::EntitySpec& spec,
+                                                   int64_t id) = 0;
+  virtual Result<std::optional<SignedCheckpoint>> LatestCheckpoint() = 0;
+  // Signs a checkpoint of the current tree with `key` if the tree grew since
+  // the latest one (otherwise returns the latest). Refuses with kCorruption
+  // if the tree no longer has the latest checkpoint's root at its size: the
+  // log never signs two inconsistent checkpoints.
+  virtual Result<SignedCheckpoint> SignCheckpoint(const ledger::SigningKey& key) = 0;
+  // Recomputes everything (docs/formats/ledger.md section 5) on one
+  // consistent snapshot. `saved_note`, if given, is a checkpoint kept by an
+  // outside observer. Errors only when the check could not run.
+  virtual Result<VerifyReport> VerifyLedger(const ledger::Verifier& key,
+                                            const std::optional<std::string>& saved_note) = 0;
 
   // Convenience single-record writes, each its own transaction.
   Result<json> Create(const std::string& actor, const model::EntitySpec& spec,

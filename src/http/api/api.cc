@@ -342,6 +342,7 @@ void RegisterRoutes(http::Router& router, store::Store* store,
                  [h](Request& r) { return h->Create(r); });
     }
   }
+  RegisterLedgerRoutes(router, store, options);
   router.Add("GET", "/api/v1/event-types", "ACLED event and sub-event types",
              [](Request&) {
                json out = json::array();

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "http/router.h"
+#include "ledger/checkpoint.h"
 #include "store/blob_store.h"
 #include "store/store.h"
 
@@ -19,11 +20,21 @@ struct ApiOptions {
   int64_t max_page_size = 500;
   int64_t default_page_size = 50;
   std::string version;         // reported by /api/v1/health
+  // The ledger's signing key, for checkpoints signed on demand; when null
+  // the checkpoint route serves the latest stored one. Must outlive the
+  // router.
+  const ledger::SigningKey* signing_key = nullptr;
+  int64_t max_leaves_per_page = 1000;
 };
 
 // Registers every route. `store` and `blobs` must outlive the router.
 void RegisterRoutes(http::Router& router, store::Store* store,
                     const store::BlobStore* blobs, ApiOptions options);
+
+// The ledger routes (/api/v1/ledger/... and /api/v1/<plural>/{id}/history);
+// called by RegisterRoutes.
+void RegisterLedgerRoutes(http::Router& router, store::Store* store,
+                          const ApiOptions& options);
 
 // The OpenAPI 3 document describing the routes of `router` (generated from
 // the route table and the entity tables). docs/openapi.json is its output,

@@ -141,6 +141,24 @@ const model::EntitySpec* EntityOfPath(const std::string& pattern) {
   return model::FindEntityByPlural(rest.substr(0, rest.find('/')));
 }
 
+bool EndsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::vector<std::pair<std::string, std::string>> LedgerParams(const std::string& pattern) {
+  if (pattern == "/api/v1/ledger/proof/inclusion") {
+    return {{"index", "Leaf index (required)."}, {"size", "Tree size (default: current)."}};
+  }
+  if (pattern == "/api/v1/ledger/proof/consistency") {
+    return {{"from", "Older tree size, at least 1 (required)."},
+            {"to", "Newer tree size (default: current)."}};
+  }
+  if (pattern == "/api/v1/ledger/leaves") {
+    return {{"start", "First leaf (default 0)."}, {"end", "One past the last leaf."}};
+  }
+  return {};
+}
+
 json Ref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
 
 json ErrorResponses(std::initializer_list<int> codes) {
@@ -187,6 +205,24 @@ json BuildOpenApi(const http::Router& router) {
                         {"schema", {{"type", "integer"}, {"minimum", 1}}}});
     }
     const model::EntitySpec* spec = EntityOfPath(route.pattern);
+    const bool history = EndsWith(route.pattern, "/history");
+    const bool text_route = route.pattern == "/api/v1/ledger/key" ||
+                            route.pattern == "/api/v1/ledger/checkpoint";
+    if (history || route.pattern.rfind("/api/v1/ledger/", 0) == 0) {
+      spec = nullptr;  // documented below as ledger routes
+      for (const auto& [name, desc] : LedgerParams(route.pattern)) {
+        params.push_back(QueryParam(name, {{"type", "integer"}, {"minimum", 0}}, desc));
+      }
+      if (text_route) {
+        op["responses"]["200"] = {{"description", route.summary},
+                                  {"content", {{"text/plain", {{"schema", {{"type", "string"}}}}}}}};
+      } else {
+        op["responses"]["200"] = {{"description", route.summary},
+                                  {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+      }
+      op["responses"].update(ErrorResponses(history ? std::initializer_list<int>{404}
+                                                    : std::initializer_list<int>{400}));
+    }
     const bool item = route.pattern.find("{id}") != std::string::npos;
     const bool content = route.pattern.size() > 8 &&
                          route.pattern.rfind("/content") == route.pattern.size() - 8;
@@ -247,7 +283,7 @@ json BuildOpenApi(const http::Router& router) {
         op["responses"]["204"] = {{"description", "Deleted"}};
         op["responses"].update(ErrorResponses({404, 409}));
       }
-    } else {
+    } else if (!op["responses"].contains("200")) {
       const std::string type = route.pattern == "/"                        ? "text/html"
                                : route.pattern.rfind("/static/", 0) == 0 ? "text/css"
                                                                          : "application/json";

@@ -107,7 +107,23 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   return out;
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  cache_.clear();  // finalize statements before closing
+  sqlite3_close_v2(db_);
+}
+
+Result<StatementRef> Database::Cached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) {
+    it->second->Reset();
+    return StatementRef(it->second.get());
+  }
+  DALIL_ASSIGN_OR_RETURN(Statement st, Prepare(sql));
+  auto owned = std::make_unique<Statement>(std::move(st));
+  Statement* raw = owned.get();
+  cache_.emplace(sql, std::move(owned));
+  return StatementRef(raw);
+}
 
 Result<Statement> Database::Prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;

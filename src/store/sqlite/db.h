@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "base/status.h"
 
@@ -52,6 +53,23 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// A borrowed cached statement; resets it when it goes out of scope so no
+// read snapshot stays open between uses.
+class StatementRef {
+ public:
+  explicit StatementRef(Statement* s) : s_(s) {}
+  StatementRef(StatementRef&& o) noexcept : s_(o.s_) { o.s_ = nullptr; }
+  StatementRef(const StatementRef&) = delete;
+  ~StatementRef() {
+    if (s_) s_->Reset();
+  }
+  Statement* operator->() { return s_; }
+  Statement& operator*() { return *s_; }
+
+ private:
+  Statement* s_;
+};
+
 class Database {
  public:
   // Opens (creating if `create`) the database at `path`, enables foreign
@@ -62,6 +80,10 @@ class Database {
   ~Database();
 
   Result<Statement> Prepare(std::string_view sql);
+  // A statement prepared once per connection and reused: reset and with
+  // bindings cleared on each call. The pointer stays valid while the
+  // Database lives; do not hold two uses of the same SQL at once.
+  Result<StatementRef> Cached(const std::string& sql);
   // Runs SQL without parameters (schema, pragmas, BEGIN/COMMIT).
   Status Exec(const std::string& sql);
   int64_t LastInsertRowId() const;
@@ -70,6 +92,7 @@ class Database {
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
+  std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
   sqlite3* db_;
 };
 

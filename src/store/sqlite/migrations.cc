@@ -3,6 +3,7 @@
 namespace dalil::embedded {
 std::string_view migration_0001();
 std::string_view migration_0002();
+std::string_view migration_0003();
 }  // namespace dalil::embedded
 
 namespace dalil::sqlite {
@@ -12,6 +13,7 @@ std::span<const std::string_view> Migrations() {
   static const std::string_view kAll[] = {
       embedded::migration_0001(),
       embedded::migration_0002(),
+      embedded::migration_0003(),
   };
   return kAll;
 }

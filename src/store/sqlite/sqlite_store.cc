@@ -4,8 +4,12 @@
 #include <string>
 #include <vector>
 
+#include <sodium.h>
+
 #include "store/sqlite/db.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_ledger.h"
 
 namespace dalil::store {
 namespace {
@@ -15,25 +19,6 @@ using model::Field;
 using model::FieldType;
 using sqlite::Database;
 using sqlite::Statement;
-
-constexpr const char* kSystemColumns[] = {"id",         "version",
-                                          "created_at", "created_by",
-                                          "updated_at", "updated_by"};
-
-// Identifiers below come from the static entity tables only, never from
-// request input; values are always bound parameters.
-std::string SelectColumns(const EntitySpec& spec) {
-  std::string cols;
-  for (const char* c : kSystemColumns) {
-    if (!cols.empty()) cols += ", ";
-    cols += c;
-  }
-  for (const Field& f : spec.fields) {
-    cols += ", ";
-    cols += f.name;
-  }
-  return cols;
-}
 
 const EntitySpec& SpecOf(std::string_view name) {
   return *model::FindEntityByName(name);
@@ -60,8 +45,12 @@ class SqliteStore;
 class SqliteWriteTxn : public WriteTxn {
  public:
   SqliteWriteTxn(SqliteStore* store, Database* db, std::string actor,
-                 std::string now)
-      : store_(store), db_(db), actor_(std::move(actor)), now_(std::move(now)) {}
+                 int64_t now_seconds)
+      : store_(store),
+        db_(db),
+        actor_(std::move(actor)),
+        now_seconds_(now_seconds),
+        now_(FormatTimestamp(now_seconds)) {}
 
   Result<json> Create(const EntitySpec& spec, const json& body,
                       model::Writer writer) override;
@@ -76,10 +65,13 @@ class SqliteWriteTxn : public WriteTxn {
   Status CheckReferences(const EntitySpec& spec, const json& record, int64_t self_id);
   Status BindRecord(Statement& st, int first, const EntitySpec& spec,
                     const json& record, int64_t row_id);
+  Status Record(const EntitySpec& spec, int64_t id, ledger::Op op, int64_t version,
+                const json* record);
 
   SqliteStore* store_;
   Database* db_;
   std::string actor_;
+  int64_t now_seconds_;
   std::string now_;
 };
 
@@ -90,19 +82,36 @@ class SqliteStore : public Store {
   }
 
   Status Init() {
+    if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
     DALIL_ASSIGN_OR_RETURN(writer_, Database::Open(opts_.path, opts_.create));
-    return Migrate();
+    DALIL_RETURN_IF_ERROR(Migrate());
+    DALIL_ASSIGN_OR_RETURN(uint64_t n, sqlite_ledger::Size(writer_.get()));
+    sqlite_ledger::DbTree tree(writer_.get());
+    auto frontier = ledger::Frontier::Load(tree, n);
+    if (!frontier.ok()) {
+      return Status::Corruption("the ledger's tree cannot be loaded (" +
+                                frontier.status().message() + "); run dalil verify");
+    }
+    frontier_ = std::move(frontier).value();
+    return Status::Ok();
   }
 
   Status Write(const std::string& actor,
                const std::function<Status(WriteTxn&)>& fn) override {
+    if (actor.empty() || actor.size() > 200) {
+      return Status::Invalid("actor", "must be 1 to 200 bytes");
+    }
     std::lock_guard<std::mutex> lock(write_mu_);
     DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
-    SqliteWriteTxn txn(this, writer_.get(), actor,
-                       FormatTimestamp(opts_.clock->NowSeconds()));
+    // The in-memory frontier moves with each leaf; a rollback puts it back.
+    const ledger::Frontier before = frontier_;
+    SqliteWriteTxn txn(this, writer_.get(), actor, opts_.clock->NowSeconds());
     Status s = fn(txn);
     if (s.ok()) s = writer_->Exec("COMMIT");
-    if (!s.ok()) writer_->Exec("ROLLBACK");
+    if (!s.ok()) {
+      writer_->Exec("ROLLBACK");
+      frontier_ = before;
+    }
     return s;
   }
 
@@ -146,30 +155,101 @@ class SqliteStore : public Store {
     });
   }
 
+  Result<uint64_t> LedgerSize() override {
+    return WithReader([&](Database* db) { return sqlite_ledger::Size(db); });
+  }
+
+  Result<ledger::Hash> LedgerRoot(uint64_t size) override {
+    return WithReader([&](Database* db) -> Result<ledger::Hash> {
+      DALIL_RETURN_IF_ERROR(CheckSize(db, size, "size"));
+      sqlite_ledger::DbTree tree(db);
+      return ledger::RootAt(tree, size);
+    });
+  }
+
+  Result<std::vector<ledger::Hash>> InclusionProof(uint64_t index, uint64_t size) override {
+    return WithReader([&](Database* db) -> Result<std::vector<ledger::Hash>> {
+      DALIL_RETURN_IF_ERROR(CheckSize(db, size, "size"));
+      sqlite_ledger::DbTree tree(db);
+      return ledger::InclusionProof(tree, index, size);
+    });
+  }
+
+  Result<std::vector<ledger::Hash>> ConsistencyProof(uint64_t size1, uint64_t size2) override {
+    return WithReader([&](Database* db) -> Result<std::vector<ledger::Hash>> {
+      DALIL_RETURN_IF_ERROR(CheckSize(db, size2, "to"));
+      sqlite_ledger::DbTree tree(db);
+      return ledger::ConsistencyProof(tree, size1, size2);
+    });
+  }
+
+  Result<std::vector<LeafEntry>> Leaves(uint64_t start, uint64_t end) override {
+    return WithReader([&](Database* db) { return sqlite_ledger::Leaves(db, start, end); });
+  }
+
+  Result<std::vector<VersionEntry>> History(const EntitySpec& spec, int64_t id) override {
+    return WithReader([&](Database* db) { return sqlite_ledger::History(db, spec, id); });
+  }
+
+  Result<std::optional<SignedCheckpoint>> LatestCheckpoint() override {
+    return WithReader([&](Database* db) { return sqlite_ledger::Latest(db); });
+  }
+
+  Result<SignedCheckpoint> SignCheckpoint(const ledger::SigningKey& key) override {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+    auto cp = sqlite_ledger::Sign(writer_.get(), frontier_, key,
+                                  FormatTimestamp(opts_.clock->NowSeconds()));
+    Status s = cp.ok() ? writer_->Exec("COMMIT") : cp.status();
+    if (!s.ok()) {
+      writer_->Exec("ROLLBACK");
+      return s;
+    }
+    return cp;
+  }
+
+  Result<VerifyReport> VerifyLedger(const ledger::Verifier& key,
+                                    const std::optional<std::string>& saved_note) override {
+    return WithReader([&](Database* db) -> Result<VerifyReport> {
+      // One read transaction: every check sees the same snapshot.
+      DALIL_RETURN_IF_ERROR(db->Exec("BEGIN"));
+      auto r = sqlite_ledger::Verify(db, codec(), key, saved_note);
+      db->Exec("COMMIT");
+      return r;
+    });
+  }
+
   // Shared by reads and write transactions.
   Result<json> GetWith(Database* db, const EntitySpec& spec, int64_t id) {
-    DALIL_ASSIGN_OR_RETURN(
-        Statement st, db->Prepare("SELECT " + SelectColumns(spec) + " FROM " +
-                                  std::string(spec.table) + " WHERE id = ?"));
-    st.BindInt(1, id);
-    DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+    DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT " + SelectColumns(spec) + " FROM " +
+                                               std::string(spec.table) + " WHERE id = ?"));
+    st->BindInt(1, id);
+    DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) {
       return Status::NotFound("no " + std::string(spec.name) + " with id " +
                               std::to_string(id));
     }
-    return RowToJson(st, spec);
+    return RowToJson(*st, spec, codec());
   }
 
   Result<int64_t> PlaceIdByCodeWith(Database* db, const std::string& code) {
-    DALIL_ASSIGN_OR_RETURN(Statement st,
-                           db->Prepare("SELECT id FROM places WHERE iso_code = ?"));
-    st.BindText(1, code);
-    DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+    DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT id FROM places WHERE iso_code = ?"));
+    st->BindText(1, code);
+    DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) return Status::Invalid("place", "no place with code " + code);
-    return st.Int(0);
+    return st->Int(0);
   }
 
   const SensitiveCodec& codec() const { return *opts_.codec; }
+  ledger::Frontier& frontier() { return frontier_; }
+
+  Status CheckSize(Database* db, uint64_t size, const char* field) {
+    DALIL_ASSIGN_OR_RETURN(uint64_t n, sqlite_ledger::Size(db));
+    if (size > n) {
+      return Status::Invalid(field, "the log has only " + std::to_string(n) + " leaves");
+    }
+    return Status::Ok();
+  }
 
  private:
   template <typename Fn>
@@ -197,54 +277,6 @@ class SqliteStore : public Store {
       readers_.push_back(std::move(db));
     }
     return result;
-  }
-
-  Result<json> RowToJson(Statement& st, const EntitySpec& spec) {
-    json r = json::object();
-    r["id"] = st.Int(0);
-    r["version"] = st.Int(1);
-    int col = 6;
-    for (const Field& f : spec.fields) {
-      const std::string name(f.name);
-      if (st.IsNull(col)) {
-        r[name] = nullptr;
-        ++col;
-        continue;
-      }
-      std::string text;
-      switch (f.type) {
-        case FieldType::kInteger:
-        case FieldType::kRef:
-          r[name] = st.Int(col);
-          break;
-        case FieldType::kNumber:
-          r[name] = st.Double(col);
-          break;
-        default:
-          text = st.Text(col);
-          if (f.sensitive) {
-            DALIL_ASSIGN_OR_RETURN(
-                text, codec().Open({spec.table, f.name, st.Int(0)}, text));
-          }
-          if (f.type == FieldType::kTextList) {
-            json list = json::parse(text, nullptr, /*allow_exceptions=*/false);
-            if (!list.is_array()) {
-              return Status::Corruption(std::string(spec.name) + " " +
-                                        std::to_string(st.Int(0)) + ": " + name +
-                                        " is not a list");
-            }
-            r[name] = std::move(list);
-          } else {
-            r[name] = std::move(text);
-          }
-      }
-      ++col;
-    }
-    r["created_at"] = st.Text(2);
-    r["created_by"] = st.Text(3);
-    r["updated_at"] = st.Text(4);
-    r["updated_by"] = st.Text(5);
-    return r;
   }
 
   Result<ListResult> ListWith(Database* db, const EntitySpec& spec,
@@ -318,7 +350,7 @@ class SqliteStore : public Store {
     while (true) {
       DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
-      DALIL_ASSIGN_OR_RETURN(json r, RowToJson(st, spec));
+      DALIL_ASSIGN_OR_RETURN(json r, RowToJson(st, spec, codec()));
       out.items.push_back(std::move(r));
     }
     return out;
@@ -338,6 +370,7 @@ class SqliteStore : public Store {
     for (size_t i = current; i < migrations.size(); ++i) {
       DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
       Status s = writer_->Exec(std::string(migrations[i]));
+      if (s.ok() && i + 1 == kLedgerMigration) s = AdoptExistingRecords();
       if (s.ok()) s = writer_->Exec("PRAGMA user_version = " + std::to_string(i + 1));
       if (s.ok()) s = writer_->Exec("COMMIT");
       if (!s.ok()) {
@@ -348,7 +381,33 @@ class SqliteStore : public Store {
     return Status::Ok();
   }
 
+  // The migration that creates the ledger; records existing before it (the
+  // seeded places) get their "create" leaves right after it, as "system".
+  static constexpr size_t kLedgerMigration = 3;
+
+  Status AdoptExistingRecords() {
+    ledger::Frontier frontier;
+    const uint64_t now = static_cast<uint64_t>(opts_.clock->NowSeconds());
+    for (const EntitySpec* spec : model::AllEntities()) {
+      DALIL_ASSIGN_OR_RETURN(Statement st, writer_->Prepare("SELECT " + SelectColumns(*spec) +
+                                                            " FROM " + std::string(spec->table) +
+                                                            " ORDER BY id"));
+      while (true) {
+        DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        DALIL_ASSIGN_OR_RETURN(json record, RowToJson(st, *spec, codec()));
+        DALIL_RETURN_IF_ERROR(sqlite_ledger::Append(
+            writer_.get(), codec(), frontier,
+            {.spec = spec, .id = record["id"].get<int64_t>(), .op = ledger::Op::kCreate,
+             .version = record["version"].get<int64_t>(), .record = &record,
+             .actor = "system", .time = now}));
+      }
+    }
+    return Status::Ok();
+  }
+
   SqliteOptions opts_;
+  ledger::Frontier frontier_;
   std::mutex write_mu_;
   std::unique_ptr<Database> writer_;
   std::mutex pool_mu_;
@@ -387,6 +446,14 @@ Status SqliteWriteTxn::BindRecord(Statement& st, int first, const EntitySpec& sp
   return Status::Ok();
 }
 
+Status SqliteWriteTxn::Record(const EntitySpec& spec, int64_t id, ledger::Op op,
+                              int64_t version, const json* record) {
+  return sqlite_ledger::Append(db_, store_->codec(), store_->frontier(),
+                               {.spec = &spec, .id = id, .op = op, .version = version,
+                                .record = record, .actor = actor_,
+                                .time = static_cast<uint64_t>(now_seconds_)});
+}
+
 Status SqliteWriteTxn::CheckReferences(const EntitySpec& spec, const json& record,
                                        int64_t self_id) {
   for (const Field& f : spec.fields) {
@@ -395,11 +462,11 @@ Status SqliteWriteTxn::CheckReferences(const EntitySpec& spec, const json& recor
     if (v.is_null()) continue;
     const EntitySpec& target = SpecOf(f.ref);
     int64_t ref_id = v.get<int64_t>();
-    DALIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT 1 FROM " +
+    DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached("SELECT 1 FROM " +
                                                       std::string(target.table) +
                                                       " WHERE id = ?"));
-    st.BindInt(1, ref_id);
-    DALIL_ASSIGN_OR_RETURN(bool found, st.Step());
+    st->BindInt(1, ref_id);
+    DALIL_ASSIGN_OR_RETURN(bool found, st->Step());
     if (!found) {
       return Status::Invalid(std::string(f.name), "no " + std::string(target.name) +
                                                       " with id " + std::to_string(ref_id));
@@ -412,12 +479,12 @@ Status SqliteWriteTxn::CheckReferences(const EntitySpec& spec, const json& recor
           return Status::Invalid("parent_id", "would put the " + std::string(spec.name) +
                                                   " inside itself");
         }
-        DALIL_ASSIGN_OR_RETURN(Statement up, db_->Prepare("SELECT parent_id FROM " +
+        DALIL_ASSIGN_OR_RETURN(auto up, db_->Cached("SELECT parent_id FROM " +
                                                           std::string(spec.table) +
                                                           " WHERE id = ?"));
-        up.BindInt(1, cur);
-        DALIL_ASSIGN_OR_RETURN(bool row, up.Step());
-        cur = (row && !up.IsNull(0)) ? up.Int(0) : 0;
+        up->BindInt(1, cur);
+        DALIL_ASSIGN_OR_RETURN(bool row, up->Step());
+        cur = (row && !up->IsNull(0)) ? up->Int(0) : 0;
       }
     }
   }
@@ -430,11 +497,11 @@ Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
   DALIL_RETURN_IF_ERROR(CheckReferences(spec, record, 0));
   // Ids are allocated here, not by INSERT, so sensitive fields can be
   // sealed to their row before the row exists.
-  DALIL_ASSIGN_OR_RETURN(Statement next, db_->Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM " +
+  DALIL_ASSIGN_OR_RETURN(auto next, db_->Cached("SELECT COALESCE(MAX(id), 0) + 1 FROM " +
                                                       std::string(spec.table)));
-  DALIL_ASSIGN_OR_RETURN(bool row, next.Step());
+  DALIL_ASSIGN_OR_RETURN(bool row, next->Step());
   (void)row;
-  const int64_t id = next.Int(0);
+  const int64_t id = next->Int(0);
 
   std::string cols = "id, version, created_at, created_by, updated_at, updated_by";
   std::string marks = "?, 1, ?, ?, ?, ?";
@@ -443,18 +510,20 @@ Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
     cols += f.name;
     marks += ", ?";
   }
-  DALIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("INSERT INTO " + std::string(spec.table) +
+  DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached("INSERT INTO " + std::string(spec.table) +
                                                     " (" + cols + ") VALUES (" + marks + ")"));
-  st.BindInt(1, id);
-  st.BindText(2, now_);
-  st.BindText(3, actor_);
-  st.BindText(4, now_);
-  st.BindText(5, actor_);
-  DALIL_RETURN_IF_ERROR(BindRecord(st, 6, spec, record, id));
-  Status s = st.Run();
+  st->BindInt(1, id);
+  st->BindText(2, now_);
+  st->BindText(3, actor_);
+  st->BindText(4, now_);
+  st->BindText(5, actor_);
+  DALIL_RETURN_IF_ERROR(BindRecord(*st, 6, spec, record, id));
+  Status s = st->Run();
   if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
   DALIL_RETURN_IF_ERROR(s);
-  return store_->GetWith(db_, spec, id);
+  DALIL_ASSIGN_OR_RETURN(json created, store_->GetWith(db_, spec, id));
+  DALIL_RETURN_IF_ERROR(Record(spec, id, ledger::Op::kCreate, 1, &created));
+  return created;
 }
 
 Result<json> SqliteWriteTxn::Update(const EntitySpec& spec, int64_t id,
@@ -478,16 +547,19 @@ Result<json> SqliteWriteTxn::Update(const EntitySpec& spec, int64_t id,
     sets += f.name;
     sets += " = ?";
   }
-  DALIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("UPDATE " + std::string(spec.table) +
+  DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached("UPDATE " + std::string(spec.table) +
                                                     " SET " + sets + " WHERE id = ?"));
-  st.BindText(1, now_);
-  st.BindText(2, actor_);
-  DALIL_RETURN_IF_ERROR(BindRecord(st, 3, spec, record, id));
-  st.BindInt(3 + static_cast<int>(spec.fields.size()), id);
-  Status s = st.Run();
+  st->BindText(1, now_);
+  st->BindText(2, actor_);
+  DALIL_RETURN_IF_ERROR(BindRecord(*st, 3, spec, record, id));
+  st->BindInt(3 + static_cast<int>(spec.fields.size()), id);
+  Status s = st->Run();
   if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
   DALIL_RETURN_IF_ERROR(s);
-  return store_->GetWith(db_, spec, id);
+  DALIL_ASSIGN_OR_RETURN(json updated, store_->GetWith(db_, spec, id));
+  DALIL_RETURN_IF_ERROR(Record(spec, id, ledger::Op::kUpdate, updated["version"].get<int64_t>(),
+                               &updated));
+  return updated;
 }
 
 Status SqliteWriteTxn::Delete(const EntitySpec& spec, int64_t id,
@@ -520,7 +592,8 @@ Status SqliteWriteTxn::Delete(const EntitySpec& spec, int64_t id,
   st.BindInt(1, id);
   Status s = st.Run();
   if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
-  return s;
+  DALIL_RETURN_IF_ERROR(s);
+  return Record(spec, id, ledger::Op::kDelete, current["version"].get<int64_t>() + 1, nullptr);
 }
 
 Result<json> SqliteWriteTxn::Get(const EntitySpec& spec, int64_t id) {

@@ -1,0 +1,55 @@
+// Ledger leaves and the canonical content of record versions, as written
+// down in docs/formats/ledger.md (sections 1 and 2). Pure functions.
+#ifndef DALIL_LEDGER_LEAF_H_
+#define DALIL_LEDGER_LEAF_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "ledger/merkle.h"
+#include "model/schema.h"
+
+namespace dalil::ledger {
+
+enum class Op : uint8_t { kCreate = 1, kUpdate = 2, kDelete = 3 };
+std::string_view OpName(Op op);  // "create", "update", "delete"
+
+struct Leaf {
+  uint64_t sequence = 0;
+  uint64_t time = 0;  // seconds since the Unix epoch, UTC
+  std::string actor;
+  std::string entity;
+  uint64_t record_id = 0;
+  Op op = Op::kCreate;
+  uint64_t version = 0;
+  Hash content_hash{};
+};
+
+// The byte encoding of section 2. Actor and entity must be shorter than
+// 65536 bytes (the store guarantees it).
+std::string EncodeLeaf(const Leaf& leaf);
+// Strict decoding: wrong magic, truncation, trailing bytes or an unknown
+// operation are kCorruption errors saying which.
+Result<Leaf> DecodeLeaf(std::string_view bytes);
+
+// The canonical content (section 1.1) of a record as the store returns it
+// ({"id", "version", <fields>, "created_at", ...}). `salt` (32 bytes) is
+// used for the commitments of sensitive fields.
+std::string CanonicalContent(const model::EntitySpec& spec,
+                             const nlohmann::json& record,
+                             std::string_view salt);
+
+// "c:" + hex(SHA-256(salt || field || 0x00 || JSON(value))).
+std::string CommitSensitive(std::string_view salt, std::string_view field,
+                            const nlohmann::json& value);
+
+// SHA-256 of the content; 32 zero bytes for a delete (empty content).
+Hash ContentHash(Op op, std::string_view content);
+
+}  // namespace dalil::ledger
+
+#endif  // DALIL_LEDGER_LEAF_H_

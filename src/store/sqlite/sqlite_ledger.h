@@ -1,0 +1,65 @@
+// The ledger on SQLite: appending a record version and its leaf inside the
+// caller's write transaction, proofs from stored perfect-subtree nodes, and
+// the full verification of docs/formats/ledger.md section 5.
+// Internal to store/sqlite/.
+#ifndef DALIL_STORE_SQLITE_SQLITE_LEDGER_H_
+#define DALIL_STORE_SQLITE_SQLITE_LEDGER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ledger/checkpoint.h"
+#include "ledger/leaf.h"
+#include "ledger/merkle.h"
+#include "store/sensitive.h"
+#include "store/sqlite/db.h"
+#include "store/store.h"
+
+namespace dalil::store::sqlite_ledger {
+
+// Reads stored nodes through one connection: level 0 from ledger_leaves,
+// higher levels from ledger_nodes.
+class DbTree : public ledger::TreeReader {
+ public:
+  explicit DbTree(sqlite::Database* db) : db_(db) {}
+  Result<ledger::Hash> Node(int level, uint64_t index) override;
+
+ private:
+  sqlite::Database* db_;
+};
+
+struct Change {
+  const model::EntitySpec* spec = nullptr;
+  int64_t id = 0;
+  ledger::Op op = ledger::Op::kCreate;
+  int64_t version = 0;
+  const nlohmann::json* record = nullptr;  // the new version; null for delete
+  std::string_view actor;
+  uint64_t time = 0;
+};
+
+// Writes the version row, the leaf and the nodes it completes, and advances
+// `frontier`. Must run inside the caller's write transaction; on rollback
+// the caller restores the frontier it had before.
+Status Append(sqlite::Database* db, const SensitiveCodec& codec,
+              ledger::Frontier& frontier, const Change& change);
+
+Result<uint64_t> Size(sqlite::Database* db);
+Result<std::vector<LeafEntry>> Leaves(sqlite::Database* db, uint64_t start, uint64_t end);
+Result<std::vector<VersionEntry>> History(sqlite::Database* db, const model::EntitySpec& spec,
+                                          int64_t id);
+Result<std::optional<SignedCheckpoint>> Latest(sqlite::Database* db);
+// Inside a write transaction: signs the current tree if it grew.
+Result<SignedCheckpoint> Sign(sqlite::Database* db, const ledger::Frontier& frontier,
+                              const ledger::SigningKey& key, const std::string& now);
+// On a connection with an open read transaction (one snapshot).
+Result<VerifyReport> Verify(sqlite::Database* db, const SensitiveCodec& codec,
+                            const ledger::Verifier& key,
+                            const std::optional<std::string>& saved_note);
+
+}  // namespace dalil::store::sqlite_ledger
+
+#endif  // DALIL_STORE_SQLITE_SQLITE_LEDGER_H_
