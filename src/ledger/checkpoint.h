@@ -11,8 +11,9 @@
 // exactly, and key ID = the first 4 bytes (big-endian uint32) of
 // SHA-256(name || "\n" || 0x01 || 32-byte public key).
 //
-// Nothing here throws. Errors are kInvalidArgument for malformed input and
-// kCorruption for a signature that does not verify.
+// Nothing here throws, and every function is safe to call from any thread.
+// Errors are kInvalidArgument for malformed input and kCorruption for a
+// signature that does not verify.
 #ifndef DALIL_LEDGER_CHECKPOINT_H_
 #define DALIL_LEDGER_CHECKPOINT_H_
 

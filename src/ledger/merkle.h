@@ -16,6 +16,10 @@
 // 64 such nodes, so roots and proofs cost O(log n) node reads, never a
 // rebuild.
 //
+// Thread safety: the free functions are safe to call from any thread (each
+// thread hashes with its own OpenSSL context); a TreeReader, MemoryTree or
+// Frontier must be used by one thread at a time.
+//
 // Nothing here throws; functions that read a TreeReader return its errors.
 // The pure hash functions cannot fail except by running out of memory inside
 // OpenSSL, which aborts the process.

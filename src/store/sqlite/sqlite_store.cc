@@ -242,6 +242,7 @@ class SqliteStore : public Store {
 
   const SensitiveCodec& codec() const { return *opts_.codec; }
   ledger::Frontier& frontier() { return frontier_; }
+  bool records_ledger() const { return opts_.record_ledger; }
 
   Status CheckSize(Database* db, uint64_t size, const char* field) {
     DALIL_ASSIGN_OR_RETURN(uint64_t n, sqlite_ledger::Size(db));
@@ -448,6 +449,7 @@ Status SqliteWriteTxn::BindRecord(Statement& st, int first, const EntitySpec& sp
 
 Status SqliteWriteTxn::Record(const EntitySpec& spec, int64_t id, ledger::Op op,
                               int64_t version, const json* record) {
+  if (!store_->records_ledger()) return Status::Ok();
   return sqlite_ledger::Append(db_, store_->codec(), store_->frontier(),
                                {.spec = &spec, .id = id, .op = op, .version = version,
                                 .record = record, .actor = actor_,

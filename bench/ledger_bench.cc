@@ -1,0 +1,150 @@
+// Ledger benchmark (issue: tamper-evident record). Not run by the tests.
+//
+//   scripts/bench ledger [--leaves N] [--writes N]
+//
+// 1. Appends N leaves (default 1,000,000) by creating N actor records in
+//    transactions of 1,000, and prints leaves/s.
+// 2. Runs the full verification `dalil verify` does on that database and
+//    prints leaves/s, next to the machine's raw SHA-256 rate over the same
+//    leaf bytes and contents (the floor of any verification).
+// 3. A write-heavy workload: M single-record transactions (default 20,000)
+//    with the ledger and, in the same run, without it; prints both rates and
+//    the overhead.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <sodium.h>
+
+#include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace {
+
+using dalil::Status;
+using nlohmann::json;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+void Die(const Status& s, const char* what) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+std::unique_ptr<dalil::store::Store> Open(const fs::path& path, bool ledger) {
+  auto s = dalil::store::OpenSqliteStore({.path = path.string(), .record_ledger = ledger});
+  Die(s.status(), "open");
+  return std::move(s).value();
+}
+
+json Actor(uint64_t i) {
+  return {{"kind", "protesters"},
+          {"name_en", "Protest committee " + std::to_string(i)},
+          {"name_ar", "تنسيقية " + std::to_string(i)}};
+}
+
+double WriteHeavy(const fs::path& dir, bool ledger, uint64_t writes) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto store = Open(dir / "w.db", ledger);
+  const auto& actor = *dalil::model::FindEntityByName("actor");
+  auto t0 = Clock::now();
+  for (uint64_t i = 0; i < writes; ++i) {
+    Die(store->Create("user:1", actor, Actor(i)).status(), "write");
+  }
+  return writes / Seconds(t0, Clock::now());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint64_t leaves = 1000000, writes = 20000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--leaves") leaves = std::stoull(argv[i + 1]);
+    else if (a == "--writes") writes = std::stoull(argv[i + 1]);
+  }
+  if (sodium_init() < 0) return 1;
+  const fs::path dir = fs::temp_directory_path() / ("dalil_ledger_bench_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto& actor = *dalil::model::FindEntityByName("actor");
+
+  // 1. Append.
+  auto store = Open(dir / "ledger.db", true);
+  auto t0 = Clock::now();
+  const uint64_t batch = 1000;
+  for (uint64_t done = 0; done < leaves; done += batch) {
+    Die(store->Write("user:1", [&](dalil::store::WriteTxn& txn) -> Status {
+          for (uint64_t i = done; i < std::min(leaves, done + batch); ++i) {
+            auto r = txn.Create(actor, Actor(i));
+            if (!r.ok()) return r.status();
+          }
+          return Status::Ok();
+        }),
+        "append");
+  }
+  const double append_s = Seconds(t0, Clock::now());
+  auto key = dalil::ledger::GenerateSigningKey("dalil/bench");
+  Die(store->SignCheckpoint(*key).status(), "sign");
+  const uint64_t total = *store->LedgerSize();
+  std::printf("ledger size: %llu leaves (%llu appended + 19 seeded places)\n",
+              static_cast<unsigned long long>(total), static_cast<unsigned long long>(leaves));
+  std::printf("append:  %10.0f leaves/s  (%.2f s, with validation, records and versions)\n",
+              leaves / append_s, append_s);
+
+  // 2. Verify, then raw SHA-256 over the same bytes.
+  auto verifier = *dalil::ledger::ParseVerifierKey(dalil::ledger::VerifierKey(*key));
+  t0 = Clock::now();
+  auto report = store->VerifyLedger(verifier, std::nullopt);
+  const double verify_s = Seconds(t0, Clock::now());
+  Die(report.status(), "verify");
+  std::printf("verify:  %10.0f leaves/s  (%.2f s for %llu leaves, %s; target < 3 s for 1M)\n",
+              total / verify_s, verify_s, static_cast<unsigned long long>(total),
+              report->intact() ? "intact" : "NOT INTACT");
+
+  std::vector<std::string> bytes;
+  bytes.reserve(2 * total);
+  for (uint64_t start = 0; start < total; start += 1000) {
+    auto page = store->Leaves(start, std::min(total, start + 1000));
+    for (auto& l : *page) bytes.push_back(std::move(l.data));
+  }
+  auto sample = store->History(actor, 1);
+  const size_t content_len = sample.ok() ? (*sample)[0].content.size() : 200;
+  std::string content(content_len, 'x');
+  size_t total_bytes = 0;
+  t0 = Clock::now();
+  dalil::ledger::Hash acc{};
+  for (const auto& b : bytes) {
+    auto h1 = dalil::ledger::LeafHash(b);
+    auto h2 = dalil::ledger::Sha256(content);
+    acc[0] ^= h1[0] ^ h2[0];
+    total_bytes += b.size() + 1 + content.size();
+  }
+  // The tree's internal nodes: n - 1 hashes of 65 bytes.
+  std::vector<dalil::ledger::Hash> leaf_hashes(bytes.size());
+  for (size_t i = 0; i < bytes.size(); ++i) leaf_hashes[i] = dalil::ledger::LeafHash(bytes[i]);
+  auto root = dalil::ledger::RootFromLeafHashes(leaf_hashes);
+  const double sha_s = Seconds(t0, Clock::now());
+  std::printf("sha256:  %10.0f leaves/s  (%.2f s raw SHA-256 over the same leaf bytes, one "
+              "content per leaf and the tree; %.0f MB/s) [%02x%02x]\n",
+              total / sha_s, sha_s, total_bytes / sha_s / 1e6, acc[0], root[0]);
+  std::printf("verify / raw sha256 time: %.1fx\n", verify_s / sha_s);
+
+  // 3. Write-heavy workload with and without the ledger.
+  const double with = WriteHeavy(dir / "with", true, writes);
+  const double without = WriteHeavy(dir / "without", false, writes);
+  std::printf("writes with ledger:    %8.0f/s\n", with);
+  std::printf("writes without ledger: %8.0f/s\n", without);
+  std::printf("ledger overhead on writes: %.1f%% (target <= 20%%)\n", (without / with - 1) * 100);
+  fs::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,210 @@
+// The ledger as the SQLite store keeps it: every write is a leaf, failed
+// transactions leave none, proofs verify, checkpoints refuse inconsistency.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "store/sqlite/db.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace dalil::store {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const model::EntitySpec& E(const char* name) { return *model::FindEntityByName(name); }
+
+class LedgerStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("dalil_ledger_store_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    Reopen();
+    auto key = ledger::GenerateSigningKey("dalil/test");
+    ASSERT_TRUE(key.ok());
+    key_ = *key;
+    verifier_ = *ledger::ParseVerifierKey(ledger::VerifierKey(key_));
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    auto s = OpenSqliteStore({.path = (dir_ / "t.db").string()});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s).value();
+  }
+  void ExpectIntact() {
+    auto r = store_->VerifyLedger(verifier_, std::nullopt);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    for (const auto& p : r->problems) ADD_FAILURE() << p;
+  }
+  std::vector<ledger::Hash> LeafHashes() {
+    auto leaves = store_->Leaves(0, *store_->LedgerSize());
+    std::vector<ledger::Hash> out;
+    for (const auto& l : *leaves) out.push_back(ledger::LeafHash(l.data));
+    return out;
+  }
+  json Person() { return {{"name", "زينب عباس (demo)"}, {"contact", "+964 000 (demo)"}}; }
+
+  fs::path dir_;
+  std::unique_ptr<Store> store_;
+  ledger::SigningKey key_;
+  ledger::Verifier verifier_;
+};
+
+TEST_F(LedgerStoreTest, SeededPlacesAreAdoptedAsCreateLeaves) {
+  ASSERT_EQ(*store_->LedgerSize(), 19u);  // Iraq + 18 governorates
+  auto leaves = store_->Leaves(0, 19);
+  ASSERT_TRUE(leaves.ok());
+  for (uint64_t i = 0; i < 19; ++i) {
+    auto leaf = ledger::DecodeLeaf((*leaves)[i].data);
+    ASSERT_TRUE(leaf.ok());
+    EXPECT_EQ(leaf->sequence, i);
+    EXPECT_EQ(leaf->entity, "place");
+    EXPECT_EQ(leaf->record_id, i + 1);
+    EXPECT_EQ(leaf->op, ledger::Op::kCreate);
+    EXPECT_EQ(leaf->actor, "system");
+  }
+  ExpectIntact();
+}
+
+TEST_F(LedgerStoreTest, EveryChangeIsAVersionWithItsLeaf) {
+  auto c = store_->Create("user:1", E("actor"), {{"kind", "state_forces"}, {"name_en", "ISF"}});
+  ASSERT_TRUE(c.ok());
+  int64_t id = (*c)["id"];
+  ASSERT_TRUE(store_->Update("user:2", E("actor"), id, {{"name_ar", "القوات الأمنية"}}).ok());
+  ASSERT_TRUE(store_->Delete("user:1", E("actor"), id, std::nullopt).ok());
+  auto h = store_->History(E("actor"), id);
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 3u);
+  EXPECT_EQ((*h)[0].op, ledger::Op::kCreate);
+  EXPECT_EQ((*h)[1].op, ledger::Op::kUpdate);
+  EXPECT_EQ((*h)[2].op, ledger::Op::kDelete);
+  EXPECT_EQ((*h)[1].actor, "user:2");
+  EXPECT_EQ((*h)[1].version, 2);
+  EXPECT_EQ((*h)[0].leaf_index, 19u);
+  EXPECT_EQ((*h)[2].leaf_index, 21u);
+  EXPECT_TRUE((*h)[2].content.empty());
+  EXPECT_EQ((*h)[2].content_hash, ledger::Hash{});
+  EXPECT_EQ((*h)[1].content_hash, ledger::Sha256((*h)[1].content));
+  EXPECT_NE((*h)[1].content.find("القوات الأمنية"), std::string::npos);
+  EXPECT_EQ(store_->History(E("actor"), 999).status().code(), Code::kNotFound);
+  ExpectIntact();
+}
+
+TEST_F(LedgerStoreTest, FailedTransactionLeavesNoLeafAndTheNextOneContinues) {
+  const uint64_t before = *store_->LedgerSize();
+  Status s = store_->Write("user:1", [&](WriteTxn& txn) -> Status {
+    DALIL_RETURN_IF_ERROR(txn.Create(E("actor"), {{"kind", "protesters"}, {"name_en", "A"}}).status());
+    DALIL_RETURN_IF_ERROR(txn.Create(E("actor"), {{"kind", "protesters"}, {"name_en", "B"}}).status());
+    return txn.Create(E("actor"), {{"kind", "nobody"}}).status();
+  });
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(*store_->LedgerSize(), before);
+  ASSERT_TRUE(store_->Create("user:1", E("actor"), {{"kind", "protesters"}, {"name_en", "C"}}).ok());
+  EXPECT_EQ(*store_->LedgerSize(), before + 1);
+  auto root = store_->LedgerRoot(before + 1);
+  EXPECT_EQ(*root, ledger::RootFromLeafHashes(LeafHashes()));
+  ExpectIntact();
+}
+
+TEST_F(LedgerStoreTest, ProofsFromStoredNodesVerify) {
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(store_->Create("user:1", E("actor"),
+                               {{"kind", "protesters"}, {"name_en", "G" + std::to_string(i)}}).ok());
+  }
+  const auto hashes = LeafHashes();
+  const uint64_t n = hashes.size();
+  for (uint64_t size : std::vector<uint64_t>{1, 2, 19, 32, 33, n}) {
+    auto root = store_->LedgerRoot(size);
+    ASSERT_TRUE(root.ok());
+    EXPECT_EQ(*root, ledger::RootFromLeafHashes(std::span(hashes).first(size)));
+    for (uint64_t i = 0; i < size; i += 7) {
+      auto proof = store_->InclusionProof(i, size);
+      ASSERT_TRUE(proof.ok());
+      EXPECT_TRUE(ledger::VerifyInclusion(i, size, hashes[i], *proof, *root).ok()) << i << "/" << size;
+    }
+    if (size < n) {
+      auto proof = store_->ConsistencyProof(size, n);
+      ASSERT_TRUE(proof.ok());
+      EXPECT_TRUE(ledger::VerifyConsistency(size, n, *root, *store_->LedgerRoot(n), *proof).ok());
+    }
+  }
+  EXPECT_EQ(store_->LedgerRoot(n + 1).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(store_->InclusionProof(n, n).status().code(), Code::kInvalidArgument);
+}
+
+TEST_F(LedgerStoreTest, SurvivesReopen) {
+  ASSERT_TRUE(store_->Create("user:1", E("actor"), {{"kind", "protesters"}, {"name_en", "A"}}).ok());
+  auto cp1 = store_->SignCheckpoint(key_);
+  ASSERT_TRUE(cp1.ok());
+  Reopen();
+  ASSERT_TRUE(store_->Create("user:1", E("actor"), {{"kind", "protesters"}, {"name_en", "B"}}).ok());
+  auto cp2 = store_->SignCheckpoint(key_);
+  ASSERT_TRUE(cp2.ok());
+  EXPECT_EQ(cp2->checkpoint.size, cp1->checkpoint.size + 1);
+  EXPECT_EQ(cp2->checkpoint.root, ledger::RootFromLeafHashes(LeafHashes()));
+  auto r = store_->VerifyLedger(verifier_, cp1->note);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->intact());
+  EXPECT_EQ(r->checkpoints, 2u);
+}
+
+TEST_F(LedgerStoreTest, CheckpointSignedOncePerSizeAndOpensWithTheKey) {
+  auto a = store_->SignCheckpoint(key_);
+  auto b = store_->SignCheckpoint(key_);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->note, b->note);
+  auto opened = ledger::OpenSignedCheckpoint(a->note, verifier_);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(opened->size, *store_->LedgerSize());
+  EXPECT_EQ(opened->origin, "dalil/test");
+  auto latest = store_->LatestCheckpoint();
+  ASSERT_TRUE(latest.ok() && latest->has_value());
+  EXPECT_EQ((*latest)->checkpoint.size, opened->size);
+}
+
+TEST_F(LedgerStoreTest, RefusesToSignWhenTheLogNoLongerMatchesItsCheckpoint) {
+  ASSERT_TRUE(store_->SignCheckpoint(key_).ok());
+  ASSERT_TRUE(store_->Create("user:1", E("actor"), {{"kind", "protesters"}, {"name_en", "A"}}).ok());
+  store_.reset();
+  {
+    auto db = sqlite::Database::Open((dir_ / "t.db").string(), false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("UPDATE ledger_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 0").ok());
+  }
+  Reopen();
+  auto cp = store_->SignCheckpoint(key_);
+  EXPECT_EQ(cp.status().code(), Code::kCorruption) << cp.status().ToString();
+}
+
+TEST_F(LedgerStoreTest, SensitivePlaintextNeverEntersContentOrLeaves) {
+  auto p = store_->Create("user:1", E("person"), Person());
+  ASSERT_TRUE(p.ok());
+  auto h = store_->History(E("person"), (*p)["id"]);
+  ASSERT_TRUE(h.ok());
+  const std::string& content = (*h)[0].content;
+  EXPECT_EQ(content.find("زينب"), std::string::npos);
+  EXPECT_EQ(content.find("+964"), std::string::npos);
+  json parsed = json::parse(content);
+  const std::string name = parsed["fields"]["name"];
+  EXPECT_EQ(name.substr(0, 2), "c:");
+  EXPECT_EQ(name.size(), 2u + 64u);
+  // Two versions with the same name commit differently (fresh salt).
+  ASSERT_TRUE(store_->Update("user:1", E("person"), (*p)["id"], {{"sex", "female"}}).ok());
+  auto h2 = store_->History(E("person"), (*p)["id"]);
+  EXPECT_NE(json::parse((*h2)[1].content)["fields"]["name"], name);
+  for (const auto& leaf : *store_->Leaves(0, *store_->LedgerSize())) {
+    EXPECT_EQ(leaf.data.find("زينب"), std::string::npos);
+  }
+  ExpectIntact();
+}
+
+}  // namespace
+}  // namespace dalil::store
