@@ -1,6 +1,8 @@
 #include "ledger/leaf.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "base/text.h"
 
@@ -95,35 +97,145 @@ Result<Leaf> DecodeLeaf(std::string_view bytes) {
   return leaf;
 }
 
+namespace {
+
+// JSON text exactly as Python's json.dumps(..., ensure_ascii=False) and
+// nlohmann's dump() write it: the short escapes, other control characters
+// as \u00xx (lower-case hex), everything else as UTF-8 bytes.
+void AppendString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+        } else {
+          out.push_back(ch);
+        }
+    }
+  }
+  out.push_back('"');
+}
+
+void AppendValue(std::string& out, const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::string:
+      AppendString(out, v.get_ref<const std::string&>());
+      return;
+    case nlohmann::json::value_t::number_integer:
+      out += std::to_string(v.get<int64_t>());
+      return;
+    case nlohmann::json::value_t::number_unsigned:
+      out += std::to_string(v.get<uint64_t>());
+      return;
+    case nlohmann::json::value_t::null:
+      out += "null";
+      return;
+    case nlohmann::json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : v) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendValue(out, item);
+      }
+      out.push_back(']');
+      return;
+    }
+    default:
+      // Doubles (shortest round-trip text), booleans, objects: rare here.
+      out += v.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  }
+}
+
+// An entity's fields in byte order of their names, computed once.
+const std::vector<const model::Field*>& SortedFields(const model::EntitySpec& spec) {
+  static const auto* table = [] {
+    auto* t = new std::vector<std::pair<const model::EntitySpec*,
+                                        std::vector<const model::Field*>>>();
+    for (const model::EntitySpec* e : model::AllEntities()) {
+      std::vector<const model::Field*> fields;
+      for (const model::Field& f : e->fields) fields.push_back(&f);
+      std::sort(fields.begin(), fields.end(),
+                [](const model::Field* a, const model::Field* b) { return a->name < b->name; });
+      t->emplace_back(e, std::move(fields));
+    }
+    return t;
+  }();
+  for (const auto& [e, fields] : *table) {
+    if (e == &spec) return fields;
+  }
+  static const std::vector<const model::Field*> kNone;
+  return kNone;
+}
+
+const nlohmann::json& Get(const nlohmann::json& record, const char* key) {
+  static const nlohmann::json kNull;
+  auto it = record.find(key);
+  return it == record.end() ? kNull : *it;
+}
+
+}  // namespace
+
 std::string CommitSensitive(std::string_view salt, std::string_view field,
                             const nlohmann::json& value) {
   std::string input(salt);
   input.append(field);
   input.push_back('\0');
-  input.append(value.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict));
+  AppendValue(input, value);
   Hash h = Sha256(input);
   return "c:" + HexEncode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
 }
 
 std::string CanonicalContent(const model::EntitySpec& spec, const nlohmann::json& record,
                              std::string_view salt) {
-  nlohmann::json fields = nlohmann::json::object();
-  for (const model::Field& f : spec.fields) {
-    const std::string name(f.name);
-    auto it = record.find(name);
-    nlohmann::json v = it == record.end() ? nlohmann::json() : *it;
-    if (f.sensitive && !v.is_null()) v = CommitSensitive(salt, f.name, v);
-    fields[name] = std::move(v);
+  // Keys in sorted order: created_at, created_by, entity, fields, id,
+  // updated_at, updated_by, version; the fields sorted by name.
+  std::string out;
+  out.reserve(512);
+  out += "{\"created_at\":";
+  AppendValue(out, Get(record, "created_at"));
+  out += ",\"created_by\":";
+  AppendValue(out, Get(record, "created_by"));
+  out += ",\"entity\":";
+  AppendString(out, spec.name);
+  out += ",\"fields\":{";
+  bool first = true;
+  for (const model::Field* f : SortedFields(spec)) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendString(out, f->name);
+    out.push_back(':');
+    auto it = record.find(std::string(f->name));
+    if (it == record.end() || it->is_null()) {
+      out += "null";
+    } else if (f->sensitive) {
+      AppendString(out, CommitSensitive(salt, f->name, *it));
+    } else {
+      AppendValue(out, *it);
+    }
   }
-  nlohmann::json obj = {
-      {"entity", spec.name},
-      {"fields", std::move(fields)},
-  };
-  for (const char* k : {"id", "version", "created_at", "created_by", "updated_at", "updated_by"}) {
-    auto it = record.find(k);
-    obj[k] = it == record.end() ? nlohmann::json() : *it;
-  }
-  return obj.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+  out += "},\"id\":";
+  AppendValue(out, Get(record, "id"));
+  out += ",\"updated_at\":";
+  AppendValue(out, Get(record, "updated_at"));
+  out += ",\"updated_by\":";
+  AppendValue(out, Get(record, "updated_by"));
+  out += ",\"version\":";
+  AppendValue(out, Get(record, "version"));
+  out.push_back('}');
+  return out;
 }
 
 Hash ContentHash(Op op, std::string_view content) {

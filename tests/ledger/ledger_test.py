@@ -1,0 +1,880 @@
+"""End-to-end tests of Dalil's tamper-evident ledger (docs/formats/ledger.md).
+
+Everything the ledger claims is recomputed here from the format contract,
+without Dalil's code: leaf bytes and hashes, Merkle roots and proofs (an
+independent RFC 6962 / RFC 9162 implementation below), checkpoint
+signatures (with the `openssl` tool), and `dalil verify` is run against
+databases edited behind Dalil's back with the `sqlite3` tool.
+
+Run by CTest with DALIL_BIN pointing at the built binary. Python standard
+library only, plus the Debian `sqlite3` and `openssl` command-line tools.
+Every test uses a fresh data directory (init + demo).
+"""
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import tempfile
+import unittest
+import urllib.error
+import urllib.request
+
+BIN = os.environ.get(
+    "DALIL_BIN",
+    os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                 "..", "..", "build", "dev", "src", "cli", "dalil"))
+
+EM_DASH = "\u2014"
+SENSITIVE = {"person": ("name", "name_variants", "contact", "affiliation")}
+PLURAL = {"actor": "actors", "claim": "claims", "evidence": "evidence",
+          "incident": "incidents", "involvement": "involvements",
+          "outcome": "outcomes", "outcome_update": "outcome-updates",
+          "person": "persons", "place": "places", "source": "sources"}
+OPS = {1: "create", 2: "update", 3: "delete"}
+
+
+# --- An independent RFC 6962 / RFC 9162 Merkle tree ------------------------
+
+def sha256(b):
+    return hashlib.sha256(b).digest()
+
+
+def leaf_hash(data):
+    return sha256(b"\x00" + data)
+
+
+def node_hash(left, right):
+    return sha256(b"\x01" + left + right)
+
+
+def mth(hashes):
+    """RFC 6962 2.1 Merkle Tree Hash over a list of leaf hashes."""
+    n = len(hashes)
+    if n == 0:
+        return sha256(b"")
+    if n == 1:
+        return hashes[0]
+    k = 1 << ((n - 1).bit_length() - 1)  # largest power of two smaller than n
+    return node_hash(mth(hashes[:k]), mth(hashes[k:]))
+
+
+def verify_inclusion(index, size, leaf, proof, root):
+    """RFC 9162 2.1.3.2."""
+    if index >= size:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while True:
+                    fn, sn = fn >> 1, sn >> 1
+                    if fn & 1 or fn == 0:
+                        break
+        else:
+            r = node_hash(r, p)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(size1, size2, proof, root1, root2):
+    """RFC 9162 2.1.4.2 (a proof from size 0 is refused)."""
+    if size1 == 0 or size1 > size2:
+        return False
+    if size1 == size2:
+        return not proof and root1 == root2
+    if not proof:
+        return False
+    if size1 & (size1 - 1) == 0:  # size1 is an exact power of two
+        proof = [root1] + list(proof)
+    fn, sn = size1 - 1, size2 - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr, sr = node_hash(c, fr), node_hash(c, sr)
+            if not fn & 1:
+                while True:
+                    fn, sn = fn >> 1, sn >> 1
+                    if fn & 1 or fn == 0:
+                        break
+        else:
+            sr = node_hash(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    return sn == 0 and fr == root1 and sr == root2
+
+
+# --- Leaves, content, checkpoints (docs/formats/ledger.md 1, 2, 4) ----------
+
+def decode_leaf(b):
+    """Section 2: DLL1, then big-endian fields. Raises ValueError if malformed."""
+    if b[:4] != b"DLL1":
+        raise ValueError("no DLL1 magic")
+    pos = 4
+
+    def take(n):
+        nonlocal pos
+        if pos + n > len(b):
+            raise ValueError("leaf truncated")
+        pos += n
+        return b[pos - n:pos]
+
+    def u64():
+        return struct.unpack(">Q", take(8))[0]
+
+    def string():
+        return take(struct.unpack(">H", take(2))[0]).decode("utf-8")
+
+    leaf = {"sequence": u64(), "time": u64(), "actor": string(), "entity": string(),
+            "record_id": u64(), "op": take(1)[0], "version": u64(), "content_hash": take(32)}
+    if pos != len(b):
+        raise ValueError("trailing bytes")
+    return leaf
+
+
+def encode_leaf(leaf):
+    def string(s):
+        s = s.encode("utf-8")
+        return struct.pack(">H", len(s)) + s
+    return (b"DLL1" + struct.pack(">QQ", leaf["sequence"], leaf["time"]) +
+            string(leaf["actor"]) + string(leaf["entity"]) +
+            struct.pack(">QBQ", leaf["record_id"], leaf["op"], leaf["version"]) +
+            leaf["content_hash"])
+
+
+def canonical(obj):
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def parse_note(note):
+    """Splits a signed note into (body, origin, size, root, [(name, key_id, sig)])."""
+    split = note.index("\n\n")
+    body = note[:split + 1]
+    origin, size, root = body.split("\n")[:3]
+    sigs = []
+    for line in note[split + 2:].splitlines():
+        assert line.startswith(EM_DASH + " "), line
+        name, b64 = line[2:].split(" ")
+        raw = base64.b64decode(b64, validate=True)
+        sigs.append((name, raw[:4], raw[4:]))
+    return body, origin, int(size), base64.b64decode(root, validate=True), sigs
+
+
+def parse_verifier_key(text):
+    name, key_id, b64 = text.strip().split("+", 2)
+    raw = base64.b64decode(b64, validate=True)
+    assert len(raw) == 33 and raw[0] == 1, raw
+    return name, bytes.fromhex(key_id), raw[1:]
+
+
+def key_id(name, pub):
+    return sha256(name.encode() + b"\n" + b"\x01" + pub)[:4]
+
+
+def b64(b):
+    return base64.b64encode(b).decode()
+
+
+# --- Running dalil, sqlite3, openssl ------------------------------------------
+
+def run(*args, data_dir=None):
+    cmd = [BIN] + (["--data-dir", data_dir] if data_dir else []) + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+
+class Server:
+    """Starts `dalil serve --port 0` and reads the URL it prints."""
+
+    def __init__(self, data_dir):
+        self.proc = subprocess.Popen(
+            [BIN, "--data-dir", data_dir, "serve", "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"on (http://127\.0\.0\.1:\d+)/", line)
+        if not m:
+            self.proc.kill()
+            raise AssertionError("server did not start: %r %r" % (line, self.proc.stderr.read()))
+        self.url = m.group(1)
+
+    def raw(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def call(self, method, path, body=None):
+        status, raw = self.raw(method, path, body)
+        return status, json.loads(raw) if raw else None
+
+    def get(self, path):
+        status, body = self.call("GET", path)
+        assert status == 200, (path, status, body)
+        return body
+
+    def text(self, path):
+        status, raw = self.raw("GET", path)
+        assert status == 200, (path, status, raw)
+        return raw.decode("utf-8")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, out, err
+
+
+def sql(db, script):
+    """Runs SQL with the sqlite3 tool, behind Dalil's back."""
+    r = subprocess.run(["sqlite3", "-bail", db], input=script, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, (script[:500], r.stderr)
+    return r.stdout
+
+
+def query(db, select):
+    out = subprocess.run(["sqlite3", "-json", db, select], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout) if out.stdout.strip() else []
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def quote(s):
+    return "'" + s.replace("'", "''") + "'"
+
+
+def openssl(*args):
+    return subprocess.run(["openssl"] + list(args), capture_output=True, timeout=60)
+
+
+def ed25519_pem(pub):
+    """SubjectPublicKeyInfo of an Ed25519 key (RFC 8410), as PEM."""
+    der = bytes.fromhex("302a300506032b6570032100") + pub
+    return "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n" % b64(der)
+
+
+class LedgerCase(unittest.TestCase):
+    """A fresh data directory with the demo data for every test."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="dalil_ledger_")
+        self.data = os.path.join(self.tmp, "data")
+        self.db = os.path.join(self.data, "dalil.db")
+        for cmd in ("init", "demo"):
+            r = run(cmd, data_dir=self.data)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.servers = []
+
+    def tearDown(self):
+        for s in self.servers:
+            if s.proc.poll() is None:
+                s.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def serve(self):
+        s = Server(self.data)
+        self.servers.append(s)
+        return s
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def write(self, name, content):
+        mode = "wb" if isinstance(content, bytes) else "w"
+        with open(self.path(name), mode) as f:
+            f.write(content)
+        return self.path(name)
+
+    def fetch_leaves(self, srv, page=64):
+        """Every leaf, paged through with start/end (at most 1000 per call)."""
+        leaves, start = [], 0
+        while True:
+            body = srv.get("/api/v1/ledger/leaves?start=%d&end=%d" % (start, start + page))
+            leaves += body["items"]
+            start += page
+            if start >= body["size"]:
+                self.assertEqual(len(leaves), body["size"])
+                return leaves
+
+    def verify(self, *args):
+        return run("verify", *args, data_dir=self.data)
+
+    def assertIntact(self, r):
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("INTACT", r.stdout)
+        self.assertNotIn("TAMPERED", r.stdout)
+
+    def assertTampered(self, r, *phrases):
+        """Exit 6, and one TAMPERED line names every phrase."""
+        self.assertEqual(r.returncode, 6, r.stdout + r.stderr)
+        self.assertNotIn("INTACT", r.stdout)
+        if os.environ.get("LEDGER_TEST_VERBOSE"):
+            print("\n" + r.stdout)
+        lines = [l for l in r.stdout.splitlines() if l.startswith("TAMPERED: ")]
+        self.assertTrue(lines, r.stdout)
+        self.assertTrue(any(all(p in l for p in phrases) for l in lines),
+                        "no TAMPERED line names all of %r:\n%s" % (phrases, r.stdout))
+
+    def leaf_of(self, entity, entity_id, version=1):
+        rows = query(self.db, "SELECT leaf_index FROM record_versions WHERE entity = %s AND "
+                              "entity_id = %d AND version = %d" % (quote(entity), entity_id, version))
+        self.assertEqual(len(rows), 1, rows)
+        return rows[0]["leaf_index"]
+
+    def sign_checkpoint(self):
+        r = run("ledger", "checkpoint", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout
+
+
+# --- 1. Leaves, roots and proofs against the independent implementation -------
+
+class ReferenceVectorsTest(unittest.TestCase):
+    """The Python tree agrees with the Certificate Transparency reference
+    vectors, so agreeing with Dalil means something."""
+
+    LEAVES = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
+              "606162636465666768696a6b6c6d6e6f"]
+    ROOTS = ["e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+             "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+             "fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125",
+             "aeb6bcfe274b70a14fb067a5e5578264db0fa9b51af5e0ba159158f329e06e77",
+             "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+             "4e3bbb1f7b478dcfe71fb631631519a3bca12c9aefca1612bfce4c13a86264d4",
+             "76e67dadbcdf1e10e1b74ddc608abd2f98dfb16fbce75277b5232a127f2087ef",
+             "ddb89be403809e325750d3d263cd78929c2942b7942a34b77e122c9594a74c8c",
+             "5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328"]
+
+    def test_reference_roots_and_proof(self):
+        hashes = [leaf_hash(bytes.fromhex(x)) for x in self.LEAVES]
+        for size, root in enumerate(self.ROOTS):
+            self.assertEqual(mth(hashes[:size]).hex(), root, size)
+        proof = [bytes.fromhex(x) for x in (
+            "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7",
+            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+            "6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4")]
+        root8 = bytes.fromhex(self.ROOTS[8])
+        self.assertTrue(verify_inclusion(0, 8, hashes[0], proof, root8))
+        self.assertFalse(verify_inclusion(1, 8, hashes[0], proof, root8))
+
+
+class MerkleTest(LedgerCase):
+
+    def setUp(self):
+        super().setUp()
+        self.srv = self.serve()
+        self.leaves = self.fetch_leaves(self.srv)
+        self.hashes = [leaf_hash(base64.b64decode(l["data"])) for l in self.leaves]
+        self.n = len(self.leaves)
+
+    def test_leaf_hashes_and_checkpoint_root(self):
+        self.assertGreater(self.n, 100)
+        for i, (l, h) in enumerate(zip(self.leaves, self.hashes)):
+            self.assertEqual(l["index"], i)
+            self.assertEqual(base64.b64decode(l["hash"]), h, i)
+            leaf = decode_leaf(base64.b64decode(l["data"]))
+            self.assertEqual(leaf["sequence"], i)
+            self.assertEqual((leaf["entity"], leaf["record_id"], leaf["version"]),
+                             (l["entity"], l["record_id"], l["version"]))
+            self.assertEqual(OPS[leaf["op"]], l["operation"])
+            self.assertEqual(b64(leaf["content_hash"]), l["content_hash"])
+            self.assertEqual(leaf["actor"], l["actor"])
+        note = self.srv.text("/api/v1/ledger/checkpoint")
+        _, origin, size, root, _ = parse_note(note)
+        self.assertTrue(origin.startswith("dalil/"), origin)
+        self.assertEqual(size, self.n)
+        self.assertEqual(root, mth(self.hashes))
+        # More than 1000 leaves in one call is refused.
+        status, _ = self.srv.call("GET", "/api/v1/ledger/leaves?start=0&end=1001")
+        self.assertEqual(status, 400)
+
+    def test_inclusion_proofs(self):
+        n = self.n
+        sizes = sorted({1, 2, 3, 7, 8, 9, 16, 19, 64, 100, n - 1, n})
+        checked = 0
+        for size in sizes:
+            root = mth(self.hashes[:size])
+            for index in sorted({0, 1, size // 2, size - 2, size - 1} & set(range(size))):
+                p = self.srv.get("/api/v1/ledger/proof/inclusion?index=%d&size=%d" % (index, size))
+                proof = [base64.b64decode(x) for x in p["proof"]]
+                self.assertEqual(base64.b64decode(p["root"]), root, (index, size))
+                self.assertEqual(base64.b64decode(p["leaf_hash"]), self.hashes[index])
+                self.assertTrue(verify_inclusion(index, size, self.hashes[index], proof, root),
+                                (index, size))
+                checked += 1
+        self.assertGreater(checked, 40)
+        status, _ = self.srv.call("GET", "/api/v1/ledger/proof/inclusion?index=%d&size=%d" % (n, n))
+        self.assertEqual(status, 400)
+
+    def test_consistency_proofs(self):
+        n = self.n
+        pairs = [(1, 1), (1, 2), (1, n), (2, 3), (3, 10), (4, 8), (7, n), (8, n), (16, 64),
+                 (19, n), (64, n), (100, n), (n - 1, n), (n, n)]
+        for size1, size2 in pairs:
+            p = self.srv.get("/api/v1/ledger/proof/consistency?from=%d&to=%d" % (size1, size2))
+            proof = [base64.b64decode(x) for x in p["proof"]]
+            r1, r2 = mth(self.hashes[:size1]), mth(self.hashes[:size2])
+            self.assertEqual(base64.b64decode(p["from_root"]), r1)
+            self.assertEqual(base64.b64decode(p["to_root"]), r2)
+            self.assertTrue(verify_consistency(size1, size2, proof, r1, r2), (size1, size2))
+        status, _ = self.srv.call("GET", "/api/v1/ledger/proof/consistency?from=0&to=5")
+        self.assertEqual(status, 400)
+
+    def test_mutated_proofs_fail(self):
+        n = self.n
+        root = mth(self.hashes)
+        index = 37
+        p = self.srv.get("/api/v1/ledger/proof/inclusion?index=%d&size=%d" % (index, n))
+        proof = [base64.b64decode(x) for x in p["proof"]]
+        self.assertTrue(verify_inclusion(index, n, self.hashes[index], proof, root))
+        for k in range(len(proof)):
+            bad = list(proof)
+            bad[k] = bytes([bad[k][0] ^ 0x01]) + bad[k][1:]
+            self.assertFalse(verify_inclusion(index, n, self.hashes[index], bad, root), k)
+        self.assertFalse(verify_inclusion(index + 1, n, self.hashes[index], proof, root))
+        self.assertFalse(verify_inclusion(index, n, self.hashes[index + 1], proof, root))
+        self.assertFalse(verify_inclusion(index, n, self.hashes[index], proof[:-1], root))
+        self.assertFalse(verify_inclusion(index, n, self.hashes[index], proof + proof[:1], root))
+
+        for size1 in (19, 64):
+            p = self.srv.get("/api/v1/ledger/proof/consistency?from=%d&to=%d" % (size1, n))
+            proof = [base64.b64decode(x) for x in p["proof"]]
+            r1 = mth(self.hashes[:size1])
+            self.assertTrue(verify_consistency(size1, n, proof, r1, root))
+            for k in range(len(proof)):
+                bad = list(proof)
+                bad[k] = bad[k][:31] + bytes([bad[k][31] ^ 0x80])
+                self.assertFalse(verify_consistency(size1, n, bad, r1, root), (size1, k))
+            self.assertFalse(verify_consistency(size1, n, proof, mth(self.hashes[:size1 + 1]), root))
+            self.assertFalse(verify_consistency(size1, n, proof, r1, mth(self.hashes[:n - 1])))
+
+
+# --- 2. Leaves recomputed from each record's history -------------------------
+
+class HistoryTest(LedgerCase):
+
+    def check_history(self, srv, plural, record_id, leaves=None):
+        """Checks a /history against the contract; returns it."""
+        h = srv.get("/api/v1/%s/%d/history" % (plural, record_id))
+        self.assertEqual(PLURAL[h["entity"]], plural)
+        self.assertEqual(h["id"], record_id)
+        root = base64.b64decode(h["root"])
+        if leaves is not None:
+            self.assertEqual(root, mth(leaves[:h["size"]]))
+        for n, v in enumerate(h["versions"], start=1):
+            what = (plural, record_id, v["version"])
+            data = base64.b64decode(v["leaf"])
+            leaf = decode_leaf(data)
+            self.assertEqual(leaf["sequence"], v["leaf_index"], what)
+            self.assertEqual(leaf["entity"], h["entity"], what)
+            self.assertEqual(leaf["record_id"], record_id, what)
+            self.assertEqual(leaf["version"], v["version"], what)
+            self.assertEqual(v["version"], n, what)
+            self.assertEqual(OPS[leaf["op"]], v["operation"], what)
+            self.assertEqual(leaf["actor"], v["actor"], what)
+            self.assertEqual(b64(leaf["content_hash"]), v["content_hash"], what)
+            if v["operation"] == "delete":
+                self.assertIsNone(v["content"], what)
+                self.assertEqual(leaf["content_hash"], bytes(32), what)
+            else:
+                content = v["content"]
+                self.assertEqual(leaf["content_hash"], sha256(content.encode("utf-8")), what)
+                obj = json.loads(content)
+                self.assertEqual(canonical(obj), content, what)
+                self.assertEqual((obj["entity"], obj["id"], obj["version"]),
+                                 (h["entity"], record_id, v["version"]), what)
+                for f in SENSITIVE.get(h["entity"], ()):
+                    value = obj["fields"][f]
+                    if value is not None:
+                        self.assertRegex(value, r"^c:[0-9a-f]{64}$", (what, f))
+            proof = [base64.b64decode(x) for x in v["inclusion_proof"]]
+            self.assertTrue(verify_inclusion(v["leaf_index"], h["size"], leaf_hash(data),
+                                             proof, root), what)
+            if leaves is not None:
+                self.assertEqual(leaf_hash(data), leaves[v["leaf_index"]])
+        return h
+
+    def test_every_record_history_matches_its_leaves(self):
+        srv = self.serve()
+        leaves = self.fetch_leaves(srv)
+        hashes = [leaf_hash(base64.b64decode(l["data"])) for l in leaves]
+        records = sorted({(l["entity"], l["record_id"]) for l in leaves})
+        self.assertGreater(len(records), 100)
+        seen = set()
+        for entity, record_id in records:
+            h = self.check_history(srv, PLURAL[entity], record_id, hashes)
+            seen.update(v["leaf_index"] for v in h["versions"])
+        self.assertEqual(seen, set(range(len(leaves))))  # every leaf is some record's version
+
+    def test_person_history_commits_to_sensitive_fields(self):
+        srv = self.serve()
+        person = srv.get("/api/v1/persons/1")
+        self.assertTrue(person["name"])
+        status, raw = srv.raw("GET", "/api/v1/persons/1/history")
+        self.assertEqual(status, 200)
+        text = raw.decode("utf-8")
+        h = self.check_history(srv, "persons", 1)
+        content = json.loads(h["versions"][0]["content"])
+        for f in SENSITIVE["person"]:
+            self.assertRegex(content["fields"][f], r"^c:[0-9a-f]{64}$", f)
+        secrets = [person["name"], person["contact"], person["affiliation"]]
+        secrets += person["name_variants"] or []
+        for s in filter(None, secrets):
+            # Neither as raw UTF-8 nor JSON-escaped, at any nesting level.
+            self.assertNotIn(s, text)
+            self.assertNotIn(json.dumps(s)[1:-1], text)
+            self.assertNotIn(s, h["versions"][0]["content"])
+        # Every person's history, not just the first one.
+        for p in srv.get("/api/v1/persons?limit=100")["items"]:
+            body = srv.raw("GET", "/api/v1/persons/%d/history" % p["id"])[1].decode("utf-8")
+            self.assertNotIn(p["name"], body)
+            for v in p["name_variants"] or []:
+                self.assertNotIn(v, body)
+
+    def test_create_update_delete_through_api(self):
+        srv = self.serve()
+        status, created = srv.call("POST", "/api/v1/incidents", {
+            "title_en": "Sit-in outside the governorate council (ledger test)",
+            "title_ar": "اعتصام أمام مجلس المحافظة",
+            "start_date": "2021-03-02", "place_id": 13, "event_type": "protests"})
+        self.assertEqual(status, 201, created)
+        iid = created["id"]
+        status, updated = srv.call("PATCH", "/api/v1/incidents/%d" % iid,
+                                   {"title_en": "Sit-in, updated", "version": 1})
+        self.assertEqual(status, 200, updated)
+        status, _ = srv.call("DELETE", "/api/v1/incidents/%d?version=2" % iid)
+        self.assertEqual(status, 204)
+        self.assertEqual(srv.call("GET", "/api/v1/incidents/%d" % iid)[0], 404)
+
+        leaves = self.fetch_leaves(srv)
+        hashes = [leaf_hash(base64.b64decode(l["data"])) for l in leaves]
+        h = self.check_history(srv, "incidents", iid, hashes)
+        self.assertEqual([(v["version"], v["operation"]) for v in h["versions"]],
+                         [(1, "create"), (2, "update"), (3, "delete")])
+        self.assertEqual([v["leaf_index"] for v in h["versions"]],
+                         [len(leaves) - 3, len(leaves) - 2, len(leaves) - 1])
+        self.assertEqual(json.loads(h["versions"][1]["content"])["fields"]["title_en"],
+                         "Sit-in, updated")
+        self.assertEqual(json.loads(h["versions"][0]["content"])["fields"]["title_ar"],
+                         "اعتصام أمام مجلس المحافظة")
+        # The signed checkpoint covers the three new leaves, and extends the
+        # previous one consistently.
+        note = srv.text("/api/v1/ledger/checkpoint")
+        _, _, size, root, _ = parse_note(note)
+        self.assertEqual((size, root), (len(leaves), mth(hashes)))
+        p = srv.get("/api/v1/ledger/proof/consistency?from=%d&to=%d" % (size - 3, size))
+        self.assertTrue(verify_consistency(size - 3, size, [base64.b64decode(x) for x in p["proof"]],
+                                           mth(hashes[:size - 3]), root))
+        srv.stop()
+        self.assertIntact(self.verify())
+
+
+# --- 3. Checkpoint signatures checked with openssl ----------------------------
+
+class SignatureTest(LedgerCase):
+
+    def check_note(self, note, vkey):
+        name, kid, pub = parse_verifier_key(vkey)
+        self.assertEqual(len(pub), 32)
+        self.assertEqual(kid, key_id(name, pub))
+        body, origin, size, root, sigs = parse_note(note)
+        self.assertEqual(origin, name)  # the key name is the log's origin
+        self.assertEqual(body, "%s\n%d\n%s\n" % (origin, size, b64(root)))
+        ours = [(k, s) for n, k, s in sigs if n == name and k == kid]
+        self.assertEqual(len(ours), 1, sigs)
+        sig = ours[0][1]
+        self.assertEqual(len(sig), 64)
+        pem = self.write("pub.pem", ed25519_pem(pub))
+        body_file = self.write("body", body.encode("utf-8"))
+        sig_file = self.write("sig", sig)
+        r = openssl("pkeyutl", "-verify", "-pubin", "-inkey", pem, "-rawin",
+                    "-in", body_file, "-sigfile", sig_file)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn(b"Signature Verified Successfully", r.stdout)
+        # openssl is not vacuous: another body fails.
+        other = self.write("body2", body.replace("\n%d\n" % size, "\n%d\n" % (size + 1)).encode())
+        r = openssl("pkeyutl", "-verify", "-pubin", "-inkey", pem, "-rawin",
+                    "-in", other, "-sigfile", sig_file)
+        self.assertNotEqual(r.returncode, 0)
+        return size, root
+
+    def test_checkpoints_verify_with_openssl(self):
+        r = run("ledger", "key", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        vkey = r.stdout.strip()
+        self.check_note(self.sign_checkpoint(), vkey)
+        srv = self.serve()
+        self.assertEqual(srv.text("/api/v1/ledger/key").strip(), vkey)
+        leaves = self.fetch_leaves(srv)
+        size, root = self.check_note(srv.text("/api/v1/ledger/checkpoint"), vkey)
+        self.assertEqual(size, len(leaves))
+        self.assertEqual(root, mth([leaf_hash(base64.b64decode(l["data"])) for l in leaves]))
+        # The signing key file holds the same key ID.
+        private = read(os.path.join(self.data, "keys", "ledger.key")).strip()
+        self.assertTrue(private.startswith("PRIVATE+KEY+" + vkey.split("+")[0] + "+" +
+                                           vkey.split("+")[1] + "+"))
+
+
+# --- 4 and 5. dalil verify against tampering, and its exit codes --------------
+
+class VerifyTest(LedgerCase):
+
+    def test_intact(self):
+        self.assertIntact(self.verify())
+        self.sign_checkpoint()
+        self.assertIntact(self.verify())
+
+    def test_edited_record(self):
+        sql(self.db, "UPDATE incidents SET title_en = 'Nothing happened' WHERE id = 7;")
+        self.assertTampered(self.verify(), "incident 7", "edited outside Dalil", "title_en")
+
+    def test_deleted_version(self):
+        n = self.leaf_of("incident", 7)
+        sql(self.db, "DELETE FROM record_versions WHERE leaf_index = %d;" % n)
+        self.assertTampered(self.verify(), "leaf %d" % n, "incident 7", "version deleted")
+
+    def test_swapped_leaves(self):
+        i, j = 40, 41
+        sql(self.db, """
+            CREATE TEMP TABLE s AS SELECT idx, data, hash FROM ledger_leaves WHERE idx IN (%(i)d, %(j)d);
+            UPDATE ledger_leaves SET
+              data = (SELECT data FROM s WHERE s.idx = %(i)d + %(j)d - ledger_leaves.idx),
+              hash = (SELECT hash FROM s WHERE s.idx = %(i)d + %(j)d - ledger_leaves.idx)
+            WHERE idx IN (%(i)d, %(j)d);""" % {"i": i, "j": j})
+        self.assertTampered(self.verify(), "leaf %d" % i, "reordered")
+
+    def test_altered_leaf_bytes(self):
+        row = query(self.db, "SELECT hex(data) AS data FROM ledger_leaves WHERE idx = 50")[0]
+        data = bytearray(bytes.fromhex(row["data"]))
+        data[-1] ^= 1  # the content hash
+        sql(self.db, "UPDATE ledger_leaves SET data = X'%s' WHERE idx = 50;" % data.hex())
+        self.assertTampered(self.verify(), "leaf 50", "stored hash")
+
+    def test_truncated_log(self):
+        saved = self.write("cp.txt", self.sign_checkpoint())
+        n = int(query(self.db, "SELECT COUNT(*) AS n FROM ledger_leaves")[0]["n"])
+        self.assertEqual(parse_note(read(saved))[2], n)
+        sql(self.db, "DELETE FROM ledger_leaves WHERE idx >= %d;" % (n - 3))
+        r = self.verify()
+        self.assertTampered(r, "truncated")
+        self.assertTampered(r, "checkpoint signed at size %d" % n, "log truncated")
+
+    def test_truncated_log_with_all_traces_removed(self):
+        # The attacker removes the last leaves and everything that points at
+        # them; the stored signed checkpoint still tells.
+        saved = self.write("cp.txt", self.sign_checkpoint())
+        n = int(query(self.db, "SELECT COUNT(*) AS n FROM ledger_leaves")[0]["n"])
+        m = n - 3
+        gone = query(self.db, "SELECT entity, entity_id FROM record_versions WHERE leaf_index >= %d" % m)
+        script = ["BEGIN;",
+                  "DELETE FROM ledger_leaves WHERE idx >= %d;" % m,
+                  "DELETE FROM ledger_nodes WHERE (idx + 1) << level > %d;" % m,
+                  "DELETE FROM record_versions WHERE leaf_index >= %d;" % m]
+        for g in gone:
+            table = PLURAL[g["entity"]].replace("-", "_")
+            script.append("DELETE FROM %s WHERE id = %d;" % (table, g["entity_id"]))
+        sql(self.db, "\n".join(script + ["COMMIT;"]))
+        self.assertTampered(self.verify(), "checkpoint signed at size %d" % n, "truncated")
+        # Even with the signed checkpoint removed too, a checkpoint saved
+        # outside shows the truncation.
+        sql(self.db, "DELETE FROM ledger_checkpoints WHERE size > %d;" % m)
+        self.assertTampered(self.verify("--checkpoint", saved), "saved checkpoint", "truncated")
+
+    def replace_latest_note(self, transform):
+        row = query(self.db, "SELECT size, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1")[0]
+        note = transform(row["note"])
+        self.assertNotEqual(note, row["note"])
+        sql(self.db, "UPDATE ledger_checkpoints SET note = %s WHERE size = %d;"
+            % (quote(note), row["size"]))
+        return row["size"]
+
+    def test_flipped_checkpoint_signature(self):
+        self.sign_checkpoint()
+
+        def flip(note):
+            body, _, _, _, sigs = parse_note(note)
+            name, kid, sig = sigs[0]
+            sig = sig[:10] + bytes([sig[10] ^ 0x04]) + sig[11:]
+            return body + "\n" + EM_DASH + " " + name + " " + b64(kid + sig) + "\n"
+        size = self.replace_latest_note(flip)
+        self.assertTampered(self.verify(), "checkpoint signed at size %d" % size, "signature")
+
+    def test_checkpoint_signed_by_another_key(self):
+        self.sign_checkpoint()
+        key = self.path("other.pem")
+        self.assertEqual(openssl("genpkey", "-algorithm", "ed25519", "-out", key).returncode, 0)
+        der = openssl("pkey", "-in", key, "-pubout", "-outform", "DER").stdout
+        other_pub = der[-32:]
+
+        def resign(note, same_key_id):
+            body, origin, _, _, sigs = parse_note(note)
+            # A forged body: the same origin, a different root.
+            body = body.replace(body.split("\n")[2], b64(sha256(b"forged")))
+            body_file = self.write("forged_body", body.encode())
+            sig = openssl("pkeyutl", "-sign", "-inkey", key, "-rawin", "-in", body_file).stdout
+            self.assertEqual(len(sig), 64)
+            kid = sigs[0][1] if same_key_id else key_id(origin, other_pub)
+            return body + "\n" + EM_DASH + " " + origin + " " + b64(kid + sig) + "\n"
+
+        size = self.replace_latest_note(lambda n: resign(n, same_key_id=False))
+        self.assertTampered(self.verify(), "checkpoint signed at size %d" % size, "signature")
+        # The forger copies the genuine key ID: the signature still fails.
+        sql(self.db, "DELETE FROM ledger_checkpoints WHERE size = %d;" % size)
+        self.sign_checkpoint()
+        size = self.replace_latest_note(lambda n: resign(n, same_key_id=True))
+        self.assertTampered(self.verify(), "checkpoint signed at size %d" % size, "signature")
+
+    def test_deleted_record(self):
+        sql(self.db, "DELETE FROM claims WHERE id = 3;")
+        self.assertTampered(self.verify(), "claim 3", "deleted outside Dalil")
+
+    def test_inserted_record(self):
+        sql(self.db, """
+            CREATE TEMP TABLE t AS SELECT * FROM incidents WHERE id = 7;
+            UPDATE t SET id = 900;
+            INSERT INTO incidents SELECT * FROM t;""")
+        self.assertTampered(self.verify(), "incident 900", "inserted outside Dalil")
+
+    def test_record_deleted_through_dalil_restored_outside(self):
+        srv = self.serve()
+        status, created = srv.call("POST", "/api/v1/incidents", {
+            "title_en": "To be deleted", "start_date": "2021-03-02", "place_id": 13,
+            "event_type": "protests"})
+        self.assertEqual(status, 201, created)
+        iid = created["id"]
+        srv.stop()
+        sql(self.db, "CREATE TABLE saved_row AS SELECT * FROM incidents WHERE id = %d;" % iid)
+        srv = self.serve()
+        self.assertEqual(srv.call("DELETE", "/api/v1/incidents/%d" % iid)[0], 204)
+        srv.stop()
+        self.assertIntact(self.verify())
+        sql(self.db, "INSERT INTO incidents SELECT * FROM saved_row; DROP TABLE saved_row;")
+        self.assertTampered(self.verify(), "incident %d" % iid, "restored outside Dalil")
+
+    def test_altered_tree_nodes(self):
+        # Every stored node must equal the tree rebuilt from the leaves
+        # (section 5.4), not only those on the path to the current root:
+        # the others still serve proofs and the roots of older sizes.
+        self.sign_checkpoint()
+        for level, idx in ((1, 0), (4, 0)):
+            with self.subTest(level=level, idx=idx):
+                before = query(self.db, "SELECT hex(hash) AS h FROM ledger_nodes "
+                                        "WHERE level = %d AND idx = %d" % (level, idx))[0]["h"]
+                sql(self.db, "UPDATE ledger_nodes SET hash = X'%s' WHERE level = %d AND idx = %d;"
+                    % ("00" * 32, level, idx))
+                srv = self.serve()
+                leaves = self.fetch_leaves(srv)
+                hashes = [leaf_hash(base64.b64decode(l["data"])) for l in leaves]
+                # A leaf whose inclusion proof holds this node as a sibling.
+                index = (idx ^ 1) << level
+                p = srv.get("/api/v1/ledger/proof/inclusion?index=%d&size=%d" % (index, len(leaves)))
+                served = [base64.b64decode(x) for x in p["proof"]]
+                srv.stop()
+                # The server now hands out a proof that does not verify ...
+                self.assertFalse(verify_inclusion(index, len(leaves), hashes[index], served,
+                                                  mth(hashes)))
+                # ... so verify must report the damaged tree.
+                r = self.verify()
+                sql(self.db, "UPDATE ledger_nodes SET hash = X'%s' WHERE level = %d AND idx = %d;"
+                    % (before, level, idx))
+                self.assertTampered(r, "tree")
+
+    def rewrite_history(self, entity_id):
+        """Changes incident `entity_id`'s only version and rebuilds the whole
+        stored tree, so the database is self-consistent."""
+        li = self.leaf_of("incident", entity_id)
+        self.assertEqual(query(self.db, "SELECT MAX(version) AS v FROM record_versions WHERE "
+                                        "entity = 'incident' AND entity_id = %d" % entity_id)[0]["v"], 1)
+        content = query(self.db, "SELECT content FROM record_versions WHERE leaf_index = %d" % li)[0]["content"]
+        obj = json.loads(content)
+        title = obj["fields"]["title_en"] + " (rewritten)"
+        obj["fields"]["title_en"] = title
+        new_content = canonical(obj)
+        rows = query(self.db, "SELECT idx, hex(data) AS data FROM ledger_leaves ORDER BY idx")
+        datas = [bytes.fromhex(r["data"]) for r in rows]
+        leaf = decode_leaf(datas[li])
+        leaf["content_hash"] = sha256(new_content.encode("utf-8"))
+        datas[li] = encode_leaf(leaf)
+        level = [leaf_hash(d) for d in datas]
+        script = ["BEGIN;",
+                  "UPDATE record_versions SET content = %s WHERE leaf_index = %d;" % (quote(new_content), li),
+                  "UPDATE incidents SET title_en = %s WHERE id = %d;" % (quote(title), entity_id),
+                  "UPDATE ledger_leaves SET data = X'%s', hash = X'%s' WHERE idx = %d;"
+                  % (datas[li].hex(), level[li].hex(), li),
+                  "DELETE FROM ledger_nodes;"]
+        height = 0
+        while len(level) > 1:
+            level = [node_hash(level[2 * i], level[2 * i + 1]) for i in range(len(level) // 2)]
+            height += 1
+            script += ["INSERT INTO ledger_nodes (level, idx, hash) VALUES (%d, %d, X'%s');"
+                       % (height, i, h.hex()) for i, h in enumerate(level)]
+        sql(self.db, "\n".join(script + ["COMMIT;"]))
+
+    def test_saved_checkpoint(self):
+        saved = self.write("cp.txt", self.sign_checkpoint())
+        size = parse_note(read(saved))[2]
+        srv = self.serve()
+        status, created = srv.call("POST", "/api/v1/incidents", {
+            "title_en": "Later record", "start_date": "2021-03-02", "place_id": 13,
+            "event_type": "protests"})
+        self.assertEqual(status, 201, created)
+        srv.stop()
+        r = self.verify("--checkpoint", saved)
+        self.assertIntact(r)
+        self.assertIn("and the saved checkpoint", r.stdout)
+
+        # History rewritten: an early version, its leaf and the whole tree.
+        self.assertLess(self.leaf_of("incident", 7), size)
+        self.rewrite_history(7)
+        # The checkpoints stored in the database no longer match ...
+        self.assertTampered(self.verify(), "leaves altered")
+        # ... and an insider holding the signing key could re-sign them, so
+        # that the database alone looks intact ...
+        sql(self.db, "DELETE FROM ledger_checkpoints;")
+        self.sign_checkpoint()
+        self.assertIntact(self.verify())
+        # ... but not against a checkpoint saved outside.
+        self.assertTampered(self.verify("--checkpoint", saved), "saved checkpoint", "leaves altered")
+
+    def test_exit_codes_when_verify_cannot_check(self):
+        garbage = self.write("garbage.txt", "this is not a signed note\n")
+        r = self.verify("--checkpoint", garbage)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        r = self.verify("--checkpoint", self.path("no-such-file"))
+        self.assertNotIn(r.returncode, (0, 6), r.stdout + r.stderr)
+        r = self.verify("--verifier-key", "not-a-key")
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        r = run("verify", data_dir=self.path("no-such-dir"))
+        self.assertEqual(r.returncode, 3, r.stdout + r.stderr)
+        r = run("verify", "--no-such-flag", data_dir=self.data)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        # And the two outcomes that did check.
+        self.assertEqual(self.verify().returncode, 0)
+        sql(self.db, "UPDATE claims SET count_min = 0 WHERE id = 3;")
+        self.assertEqual(self.verify().returncode, 6)
+
+    def test_published_verifier_key(self):
+        vkey = run("ledger", "key", data_dir=self.data).stdout.strip()
+        self.sign_checkpoint()
+        self.assertIntact(self.verify("--verifier-key", vkey))
+
+
+if __name__ == "__main__":
+    unittest.main()
