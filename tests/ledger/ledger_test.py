@@ -63,6 +63,30 @@ def mth(hashes):
     return node_hash(mth(hashes[:k]), mth(hashes[k:]))
 
 
+def stored_hashes(hashes):
+    """The `hashes` column of every `ledger` row (docs/formats/ledger.md 3):
+    row i holds leaf hash i, then node (level L, index j) for every perfect
+    subtree it completes, i.e. for L = 1, 2, ... while (i + 1) % 2^L == 0,
+    with j = (i + 1) / 2^L - 1, at byte offset 32 * L."""
+    levels = [list(hashes)]
+    while len(levels[-1]) > 1:
+        below = levels[-1]
+        levels.append([node_hash(below[2 * k], below[2 * k + 1]) for k in range(len(below) // 2)])
+    rows = []
+    for i in range(len(hashes)):
+        row, level = hashes[i], 1
+        while (i + 1) % (1 << level) == 0:
+            row += levels[level][((i + 1) >> level) - 1]
+            level += 1
+        rows.append(row)
+    return rows
+
+
+def node_row(level, index):
+    """The ledger row that stores node (level, index), at offset 32 * level."""
+    return ((index + 1) << level) - 1
+
+
 def verify_inclusion(index, size, leaf, proof, root):
     """RFC 9162 2.1.3.2."""
     if index >= size:
@@ -332,11 +356,48 @@ class LedgerCase(unittest.TestCase):
         self.assertTrue(any(all(p in l for p in phrases) for l in lines),
                         "no TAMPERED line names all of %r:\n%s" % (phrases, r.stdout))
 
+    def ledger_rows(self):
+        """Every `ledger` row, in index order, with `leaf` and `hashes` as bytes."""
+        rows = query(self.db, "SELECT idx, hex(leaf) AS leaf, hex(hashes) AS hashes, prev, "
+                              "content FROM ledger ORDER BY idx")
+        for r in rows:
+            r["leaf"], r["hashes"] = bytes.fromhex(r["leaf"]), bytes.fromhex(r["hashes"])
+        return rows
+
+    def versions_of(self, entity, entity_id):
+        """The leaf index of each version of a record, oldest first: the chain
+        of `prev` from the record's `ledger_leaf` (or its tombstone), checked
+        against the leaves themselves."""
+        table = PLURAL[entity].replace("-", "_")
+        rows = query(self.db, "SELECT ledger_leaf FROM %s WHERE id = %d" % (table, entity_id))
+        head = rows[0]["ledger_leaf"] if rows else None
+        if head is None:
+            rows = query(self.db, "SELECT leaf FROM ledger_tombstones WHERE entity = %s AND "
+                                  "entity_id = %d" % (quote(entity), entity_id))
+            head = rows[0]["leaf"] if rows else None
+        self.assertIsNotNone(head, (entity, entity_id))
+        chain = []
+        while head is not None:
+            row = query(self.db, "SELECT hex(leaf) AS leaf, prev FROM ledger WHERE idx = %d" % head)
+            self.assertEqual(len(row), 1, (entity, entity_id, head))
+            leaf = decode_leaf(bytes.fromhex(row[0]["leaf"]))
+            self.assertEqual((leaf["sequence"], leaf["entity"], leaf["record_id"]),
+                             (head, entity, entity_id))
+            chain.append((leaf["version"], head))
+            head = row[0]["prev"]
+        chain.reverse()
+        self.assertEqual([v for v, _ in chain], list(range(1, len(chain) + 1)), chain)
+        # The same versions as found by decoding every leaf.
+        found = [r["idx"] for r in self.ledger_rows()
+                 if (lambda l: (l["entity"], l["record_id"]))(decode_leaf(r["leaf"]))
+                 == (entity, entity_id)]
+        self.assertEqual([i for _, i in chain], found)
+        return [i for _, i in chain]
+
     def leaf_of(self, entity, entity_id, version=1):
-        rows = query(self.db, "SELECT leaf_index FROM record_versions WHERE entity = %s AND "
-                              "entity_id = %d AND version = %d" % (quote(entity), entity_id, version))
-        self.assertEqual(len(rows), 1, rows)
-        return rows[0]["leaf_index"]
+        versions = self.versions_of(entity, entity_id)
+        self.assertGreaterEqual(len(versions), version, (entity, entity_id))
+        return versions[version - 1]
 
     def sign_checkpoint(self):
         r = run("ledger", "checkpoint", data_dir=self.data)
@@ -583,6 +644,8 @@ class HistoryTest(LedgerCase):
         self.assertTrue(verify_consistency(size - 3, size, [base64.b64decode(x) for x in p["proof"]],
                                            mth(hashes[:size - 3]), root))
         srv.stop()
+        # The stored chain of versions, from the tombstone back through prev.
+        self.assertEqual(self.versions_of("incident", iid), [v["leaf_index"] for v in h["versions"]])
         self.assertIntact(self.verify())
 
 
@@ -645,57 +708,94 @@ class VerifyTest(LedgerCase):
         sql(self.db, "UPDATE incidents SET title_en = 'Nothing happened' WHERE id = 7;")
         self.assertTampered(self.verify(), "incident 7", "edited outside Dalil", "title_en")
 
+    def test_stored_tree_matches_the_python_tree(self):
+        # Every row's `hashes` is its leaf hash and the nodes it completes,
+        # exactly as rebuilt here from the leaf bytes (section 3).
+        rows = self.ledger_rows()
+        self.assertEqual([r["idx"] for r in rows], list(range(len(rows))))
+        want = stored_hashes([leaf_hash(r["leaf"]) for r in rows])
+        for r, w in zip(rows, want):
+            self.assertEqual(r["hashes"], w, "row %d" % r["idx"])
+        self.assertEqual(len(rows[15]["hashes"]), 32 * 5)  # leaf 15 completes levels 1 to 4
+
     def test_deleted_version(self):
         n = self.leaf_of("incident", 7)
-        sql(self.db, "DELETE FROM record_versions WHERE leaf_index = %d;" % n)
+        self.assertEqual(self.versions_of("incident", 7), [n])
+        content = query(self.db, "SELECT content FROM ledger WHERE idx = %d" % n)[0]["content"]
+        # The version's content removed, its leaf kept.
+        sql(self.db, "UPDATE ledger SET content = NULL WHERE idx = %d;" % n)
         self.assertTampered(self.verify(), "leaf %d" % n, "incident 7", "version deleted")
+        sql(self.db, "UPDATE ledger SET content = %s WHERE idx = %d;" % (quote(content), n))
+        self.assertIntact(self.verify())
+        # The whole version removed: its row, leaf and all.
+        sql(self.db, "DELETE FROM ledger WHERE idx = %d;" % n)
+        r = self.verify()
+        self.assertTampered(r, "leaves %d to %d are missing (removed from the log)" % (n, n))
+        self.assertTampered(r, "incident 7", "has no version in the log")
 
     def test_swapped_leaves(self):
         i, j = 40, 41
         sql(self.db, """
-            CREATE TEMP TABLE s AS SELECT idx, data, hash FROM ledger_leaves WHERE idx IN (%(i)d, %(j)d);
-            UPDATE ledger_leaves SET
-              data = (SELECT data FROM s WHERE s.idx = %(i)d + %(j)d - ledger_leaves.idx),
-              hash = (SELECT hash FROM s WHERE s.idx = %(i)d + %(j)d - ledger_leaves.idx)
+            CREATE TEMP TABLE s AS SELECT idx, leaf, hashes FROM ledger WHERE idx IN (%(i)d, %(j)d);
+            UPDATE ledger SET
+              leaf = (SELECT leaf FROM s WHERE s.idx = %(i)d + %(j)d - ledger.idx),
+              hashes = (SELECT hashes FROM s WHERE s.idx = %(i)d + %(j)d - ledger.idx)
             WHERE idx IN (%(i)d, %(j)d);""" % {"i": i, "j": j})
+        self.assertEqual(decode_leaf(self.ledger_rows()[i]["leaf"])["sequence"], j)
         self.assertTampered(self.verify(), "leaf %d" % i, "reordered")
 
     def test_altered_leaf_bytes(self):
-        row = query(self.db, "SELECT hex(data) AS data FROM ledger_leaves WHERE idx = 50")[0]
-        data = bytearray(bytes.fromhex(row["data"]))
+        row = query(self.db, "SELECT hex(leaf) AS leaf FROM ledger WHERE idx = 50")[0]
+        data = bytearray(bytes.fromhex(row["leaf"]))
         data[-1] ^= 1  # the content hash
-        sql(self.db, "UPDATE ledger_leaves SET data = X'%s' WHERE idx = 50;" % data.hex())
+        sql(self.db, "UPDATE ledger SET leaf = X'%s' WHERE idx = 50;" % data.hex())
         self.assertTampered(self.verify(), "leaf 50", "stored hash")
 
     def test_truncated_log(self):
         saved = self.write("cp.txt", self.sign_checkpoint())
-        n = int(query(self.db, "SELECT COUNT(*) AS n FROM ledger_leaves")[0]["n"])
+        n = int(query(self.db, "SELECT COUNT(*) AS n FROM ledger")[0]["n"])
         self.assertEqual(parse_note(read(saved))[2], n)
-        sql(self.db, "DELETE FROM ledger_leaves WHERE idx >= %d;" % (n - 3))
+        sql(self.db, "DELETE FROM ledger WHERE idx >= %d;" % (n - 3))
         r = self.verify()
         self.assertTampered(r, "truncated")
         self.assertTampered(r, "checkpoint signed at size %d" % n, "log truncated")
+        self.assertTampered(r, "the log has %d leaves, fewer than the %d of the checkpoint "
+                               "signed at size %d (log truncated)" % (n - 3, n, n))
 
     def test_truncated_log_with_all_traces_removed(self):
         # The attacker removes the last leaves and everything that points at
         # them; the stored signed checkpoint still tells.
         saved = self.write("cp.txt", self.sign_checkpoint())
-        n = int(query(self.db, "SELECT COUNT(*) AS n FROM ledger_leaves")[0]["n"])
+        n = int(query(self.db, "SELECT COUNT(*) AS n FROM ledger")[0]["n"])
         m = n - 3
-        gone = query(self.db, "SELECT entity, entity_id FROM record_versions WHERE leaf_index >= %d" % m)
+        gone = [decode_leaf(r["leaf"]) for r in self.ledger_rows()[m:]]
+        # Only creates, so removing the records removes every trace.
+        self.assertEqual([g["op"] for g in gone], [1] * len(gone), gone)
         script = ["BEGIN;",
-                  "DELETE FROM ledger_leaves WHERE idx >= %d;" % m,
-                  "DELETE FROM ledger_nodes WHERE (idx + 1) << level > %d;" % m,
-                  "DELETE FROM record_versions WHERE leaf_index >= %d;" % m]
+                  "DELETE FROM ledger WHERE idx >= %d;" % m,
+                  "DELETE FROM ledger_tombstones WHERE leaf >= %d;" % m]
         for g in gone:
             table = PLURAL[g["entity"]].replace("-", "_")
-            script.append("DELETE FROM %s WHERE id = %d;" % (table, g["entity_id"]))
+            script.append("DELETE FROM %s WHERE id = %d;" % (table, g["record_id"]))
         sql(self.db, "\n".join(script + ["COMMIT;"]))
-        self.assertTampered(self.verify(), "checkpoint signed at size %d" % n, "truncated")
+        r = self.verify()
+        self.assertTampered(r, "checkpoint signed at size %d" % n, "truncated")
+        self.assertTampered(r, "the log has %d leaves, fewer than the %d of" % (m, n))
         # Even with the signed checkpoint removed too, a checkpoint saved
         # outside shows the truncation.
         sql(self.db, "DELETE FROM ledger_checkpoints WHERE size > %d;" % m)
+        self.assertGreater(query(self.db, "SELECT COUNT(*) AS n FROM ledger_checkpoints")[0]["n"], 0)
         self.assertTampered(self.verify("--checkpoint", saved), "saved checkpoint", "truncated")
+
+    def test_all_checkpoints_removed(self):
+        # `dalil init` signs the first checkpoint; a log without any lost them.
+        saved = self.write("cp.txt", self.sign_checkpoint())
+        sql(self.db, "DELETE FROM ledger_checkpoints;")
+        r = self.verify()
+        self.assertTampered(r, "the log has no signed checkpoint (checkpoints removed)")
+        # A saved checkpoint that still matches does not hide it.
+        r = self.verify("--checkpoint", saved)
+        self.assertTampered(r, "no signed checkpoint", "checkpoints removed")
 
     def replace_latest_note(self, transform):
         row = query(self.db, "SELECT size, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1")[0]
@@ -768,17 +868,28 @@ class VerifyTest(LedgerCase):
         sql(self.db, "INSERT INTO incidents SELECT * FROM saved_row; DROP TABLE saved_row;")
         self.assertTampered(self.verify(), "incident %d" % iid, "restored outside Dalil")
 
+    def set_node(self, level, idx, node):
+        """Overwrites node (level, idx) where it is stored; returns the old value."""
+        row = node_row(level, idx)
+        hashes = bytes.fromhex(query(self.db, "SELECT hex(hashes) AS h FROM ledger WHERE idx = %d"
+                                              % row)[0]["h"])
+        self.assertGreaterEqual(len(hashes), 32 * (level + 1), (level, idx))
+        before = hashes[32 * level:32 * level + 32]
+        hashes = hashes[:32 * level] + node + hashes[32 * level + 32:]
+        sql(self.db, "UPDATE ledger SET hashes = X'%s' WHERE idx = %d;" % (hashes.hex(), row))
+        return before
+
     def test_altered_tree_nodes(self):
         # Every stored node must equal the tree rebuilt from the leaves
-        # (section 5.4), not only those on the path to the current root:
-        # the others still serve proofs and the roots of older sizes.
+        # (section 5, check 1), not only those on the path to the current
+        # root: the others still serve proofs and the roots of older sizes.
         self.sign_checkpoint()
         for level, idx in ((1, 0), (4, 0)):
             with self.subTest(level=level, idx=idx):
-                before = query(self.db, "SELECT hex(hash) AS h FROM ledger_nodes "
-                                        "WHERE level = %d AND idx = %d" % (level, idx))[0]["h"]
-                sql(self.db, "UPDATE ledger_nodes SET hash = X'%s' WHERE level = %d AND idx = %d;"
-                    % ("00" * 32, level, idx))
+                before = self.set_node(level, idx, bytes(32))
+                # The node overwritten is the one the format says is there.
+                hashes = [leaf_hash(r["leaf"]) for r in self.ledger_rows()]
+                self.assertEqual(before, mth(hashes[idx << level:(idx + 1) << level]))
                 srv = self.serve()
                 leaves = self.fetch_leaves(srv)
                 hashes = [leaf_hash(base64.b64decode(l["data"])) for l in leaves]
@@ -792,40 +903,38 @@ class VerifyTest(LedgerCase):
                                                   mth(hashes)))
                 # ... so verify must report the damaged tree.
                 r = self.verify()
-                sql(self.db, "UPDATE ledger_nodes SET hash = X'%s' WHERE level = %d AND idx = %d;"
-                    % (before, level, idx))
-                self.assertTampered(r, "tree")
+                self.set_node(level, idx, before)
+                self.assertTampered(r, "leaf %d" % node_row(level, idx), "tree altered")
+                self.assertIntact(self.verify())
 
     def rewrite_history(self, entity_id):
         """Changes incident `entity_id`'s only version and rebuilds the whole
         stored tree, so the database is self-consistent."""
         li = self.leaf_of("incident", entity_id)
-        self.assertEqual(query(self.db, "SELECT MAX(version) AS v FROM record_versions WHERE "
-                                        "entity = 'incident' AND entity_id = %d" % entity_id)[0]["v"], 1)
-        content = query(self.db, "SELECT content FROM record_versions WHERE leaf_index = %d" % li)[0]["content"]
-        obj = json.loads(content)
+        self.assertEqual(self.versions_of("incident", entity_id), [li])
+        rows = self.ledger_rows()
+        self.assertEqual([r["idx"] for r in rows], list(range(len(rows))))
+        # The stored tree is the one rebuilt here, so rebuilding it after
+        # the change leaves nothing else different.
+        self.assertEqual([r["hashes"] for r in rows],
+                         stored_hashes([leaf_hash(r["leaf"]) for r in rows]))
+        obj = json.loads(rows[li]["content"])
         title = obj["fields"]["title_en"] + " (rewritten)"
         obj["fields"]["title_en"] = title
         new_content = canonical(obj)
-        rows = query(self.db, "SELECT idx, hex(data) AS data FROM ledger_leaves ORDER BY idx")
-        datas = [bytes.fromhex(r["data"]) for r in rows]
+        datas = [r["leaf"] for r in rows]
         leaf = decode_leaf(datas[li])
         leaf["content_hash"] = sha256(new_content.encode("utf-8"))
         datas[li] = encode_leaf(leaf)
-        level = [leaf_hash(d) for d in datas]
+        stored = stored_hashes([leaf_hash(d) for d in datas])
         script = ["BEGIN;",
-                  "UPDATE record_versions SET content = %s WHERE leaf_index = %d;" % (quote(new_content), li),
-                  "UPDATE incidents SET title_en = %s WHERE id = %d;" % (quote(title), entity_id),
-                  "UPDATE ledger_leaves SET data = X'%s', hash = X'%s' WHERE idx = %d;"
-                  % (datas[li].hex(), level[li].hex(), li),
-                  "DELETE FROM ledger_nodes;"]
-        height = 0
-        while len(level) > 1:
-            level = [node_hash(level[2 * i], level[2 * i + 1]) for i in range(len(level) // 2)]
-            height += 1
-            script += ["INSERT INTO ledger_nodes (level, idx, hash) VALUES (%d, %d, X'%s');"
-                       % (height, i, h.hex()) for i, h in enumerate(level)]
+                  "UPDATE ledger SET content = %s, leaf = X'%s' WHERE idx = %d;"
+                  % (quote(new_content), datas[li].hex(), li),
+                  "UPDATE incidents SET title_en = %s WHERE id = %d;" % (quote(title), entity_id)]
+        script += ["UPDATE ledger SET hashes = X'%s' WHERE idx = %d;" % (h.hex(), i)
+                   for i, h in enumerate(stored)]
         sql(self.db, "\n".join(script + ["COMMIT;"]))
+        self.assertEqual([r["hashes"] for r in self.ledger_rows()], stored)
 
     def test_saved_checkpoint(self):
         saved = self.write("cp.txt", self.sign_checkpoint())

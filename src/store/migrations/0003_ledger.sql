@@ -2,35 +2,26 @@
 -- Records that exist when this migration runs (the seeded places) are
 -- adopted by the store right after it, as "create" leaves by "system".
 
--- Leaf i: its bytes (section 2) and SHA-256(0x00 || bytes).
-CREATE TABLE ledger_leaves (
-  idx INTEGER PRIMARY KEY,
-  data BLOB NOT NULL,
-  hash BLOB NOT NULL
+-- One row per leaf, appended at the right edge only: the leaf's bytes, the
+-- hashes it completes, and the record version it records. One B-tree, no
+-- secondary index, so a change costs one more page per commit, not four.
+CREATE TABLE ledger (
+  idx INTEGER PRIMARY KEY,  -- leaf index = the leaf's sequence number
+  leaf BLOB NOT NULL,       -- encoded leaf (section 2)
+  hashes BLOB NOT NULL,     -- leaf hash, then the perfect-subtree roots it completes
+  prev INTEGER,             -- leaf of the record's previous version; NULL for a create
+  content TEXT,             -- canonical content (section 1.1); NULL for a delete
+  salt BLOB,                -- salt of the sensitive-field commitments
+  secrets BLOB              -- this version's sensitive values, sealed by the codec
 );
 
--- Roots of complete perfect subtrees, level >= 1 (level 0 is the leaves).
-CREATE TABLE ledger_nodes (
-  level INTEGER NOT NULL,
-  idx INTEGER NOT NULL,
-  hash BLOB NOT NULL,
-  PRIMARY KEY (level, idx)
-) WITHOUT ROWID;
-
--- Every version of every record, never overwritten: its canonical content
--- (sensitive fields as salted commitments), the salt, and the sensitive
--- values of that version sealed by the sensitive-field codec.
-CREATE TABLE record_versions (
-  leaf_index INTEGER PRIMARY KEY,
+-- Where a deleted record's history ends (deletes are rare).
+CREATE TABLE ledger_tombstones (
   entity TEXT NOT NULL,
   entity_id INTEGER NOT NULL,
-  version INTEGER NOT NULL,
-  op INTEGER NOT NULL,
-  content TEXT,
-  salt BLOB,
-  secrets BLOB
-);
-CREATE UNIQUE INDEX record_versions_record ON record_versions(entity, entity_id, version);
+  leaf INTEGER NOT NULL,
+  PRIMARY KEY (entity, entity_id)
+) WITHOUT ROWID;
 
 -- Signed checkpoints, one per signed tree size.
 CREATE TABLE ledger_checkpoints (
@@ -39,3 +30,15 @@ CREATE TABLE ledger_checkpoints (
   note TEXT NOT NULL,
   signed_at TEXT NOT NULL
 );
+
+-- Each record points at the leaf of its latest version.
+ALTER TABLE places ADD COLUMN ledger_leaf INTEGER;
+ALTER TABLE actors ADD COLUMN ledger_leaf INTEGER;
+ALTER TABLE sources ADD COLUMN ledger_leaf INTEGER;
+ALTER TABLE persons ADD COLUMN ledger_leaf INTEGER;
+ALTER TABLE incidents ADD COLUMN ledger_leaf INTEGER;
+ALTER TABLE involvements ADD COLUMN ledger_leaf INTEGER;
+ALTER TABLE outcomes ADD COLUMN ledger_leaf INTEGER;
+ALTER TABLE outcome_updates ADD COLUMN ledger_leaf INTEGER;
+ALTER TABLE claims ADD COLUMN ledger_leaf INTEGER;
+ALTER TABLE evidence ADD COLUMN ledger_leaf INTEGER;

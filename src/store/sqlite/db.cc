@@ -101,7 +101,7 @@ Result<std::unique_ptr<Database>> Database::Open(const std::string& path,
   std::unique_ptr<Database> out(new Database(db));
   std::string pragmas = "PRAGMA foreign_keys=ON;";
   if (!read_only && path != ":memory:") {
-    pragmas += "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=100000;";
+    pragmas += "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
   }
   DALIL_RETURN_IF_ERROR(out->Exec(pragmas));
   return out;

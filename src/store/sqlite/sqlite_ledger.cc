@@ -2,6 +2,10 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <bit>
+#include <map>
+#include <thread>
 #include <unordered_map>
 
 #include "base/text.h"
@@ -18,11 +22,10 @@ std::string_view AsBytes(const Hash& h) {
   return std::string_view(reinterpret_cast<const char*>(h.data()), h.size());
 }
 
-Result<Hash> HashFromColumn(sqlite::Statement& st, int col, const char* what) {
-  std::string b = st.Text(col);
-  if (b.size() != 32) return Status::Corruption(std::string(what) + " is not a 32-byte hash");
+Result<Hash> HashAt(std::string_view bytes, size_t offset, const char* what) {
+  if (bytes.size() < offset + 32) return Status::Corruption(std::string(what) + " is missing");
   Hash h;
-  std::copy(b.begin(), b.end(), h.begin());
+  std::copy(bytes.begin() + offset, bytes.begin() + offset + 32, h.begin());
   return h;
 }
 
@@ -30,26 +33,21 @@ std::string Label(std::string_view entity, int64_t id) {
   return std::string(entity) + " " + std::to_string(id);
 }
 
+std::string Leaf(uint64_t i) { return "leaf " + std::to_string(i); }
+
 }  // namespace
 
+// Node (level, index) is completed by leaf (index + 1) * 2^level - 1 and is
+// stored at offset 32 * level of that leaf's hashes.
 Result<Hash> DbTree::Node(int level, uint64_t index) {
-  if (level == 0) {
-    DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached("SELECT hash FROM ledger_leaves WHERE idx = ?"));
-    st->BindInt(1, static_cast<int64_t>(index));
-    DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) return Status::Corruption("leaf " + std::to_string(index) + " is missing");
-    return HashFromColumn(*st, 0, "leaf hash");
-  }
-  DALIL_ASSIGN_OR_RETURN(auto st,
-                         db_->Cached("SELECT hash FROM ledger_nodes WHERE level = ? AND idx = ?"));
-  st->BindInt(1, level);
-  st->BindInt(2, static_cast<int64_t>(index));
-  DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
-  if (!row) {
-    return Status::Corruption("tree node " + std::to_string(level) + "/" +
-                              std::to_string(index) + " is missing");
-  }
-  return HashFromColumn(*st, 0, "tree node");
+  const uint64_t row = ((index + 1) << level) - 1;
+  DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached("SELECT substr(hashes, ?, 32) FROM ledger WHERE idx = ?"));
+  st->BindInt(1, 32 * level + 1);
+  st->BindInt(2, static_cast<int64_t>(row));
+  DALIL_ASSIGN_OR_RETURN(bool found, st->Step());
+  if (!found) return Status::Corruption(Leaf(row) + " is missing");
+  return HashAt(st->Text(0), 0, ("tree node " + std::to_string(level) + "/" +
+                                 std::to_string(index)).c_str());
 }
 
 Status Append(Database* db, const SensitiveCodec& codec, ledger::Frontier& frontier,
@@ -67,66 +65,60 @@ Status Append(Database* db, const SensitiveCodec& codec, ledger::Frontier& front
         if (f.sensitive && !v.is_null()) secrets[std::string(f.name)] = v;
       }
       if (!secrets.empty()) {
-        DALIL_ASSIGN_OR_RETURN(sealed, codec.Seal({"record_versions", "secrets",
-                                                   static_cast<int64_t>(idx)},
+        DALIL_ASSIGN_OR_RETURN(sealed, codec.Seal({"ledger", "secrets", static_cast<int64_t>(idx)},
                                                   secrets.dump()));
         has_secrets = true;
       }
     }
     content = ledger::CanonicalContent(*c.spec, *c.record, salt);
   }
-  ledger::Leaf leaf{.sequence = idx,
-                    .time = c.time,
-                    .actor = std::string(c.actor),
-                    .entity = std::string(c.spec->name),
-                    .record_id = static_cast<uint64_t>(c.id),
-                    .op = c.op,
-                    .version = static_cast<uint64_t>(c.version),
-                    .content_hash = ledger::ContentHash(c.op, content)};
+  const ledger::Leaf leaf{.sequence = idx,
+                          .time = c.time,
+                          .actor = std::string(c.actor),
+                          .entity = std::string(c.spec->name),
+                          .record_id = static_cast<uint64_t>(c.id),
+                          .op = c.op,
+                          .version = static_cast<uint64_t>(c.version),
+                          .content_hash = ledger::ContentHash(c.op, content)};
   const std::string data = ledger::EncodeLeaf(leaf);
-  const std::vector<ledger::NodeRef> nodes = frontier.Append(ledger::LeafHash(data));
-
-  {
-    DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
-        "INSERT INTO record_versions (leaf_index, entity, entity_id, version, op, content, "
-        "salt, secrets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
-    st->BindInt(1, static_cast<int64_t>(idx));
-    st->BindText(2, c.spec->name);
-    st->BindInt(3, c.id);
-    st->BindInt(4, c.version);
-    st->BindInt(5, static_cast<int>(c.op));
-    if (c.record) st->BindText(6, content); else st->BindNull(6);
-    if (salt.empty()) st->BindNull(7); else st->BindBlob(7, salt);
-    if (has_secrets) st->BindBlob(8, sealed); else st->BindNull(8);
-    Status s = st->Run();
-    if (s.code() == Code::kConflict) {
-      return Status::Corruption("the ledger already has version " + std::to_string(c.version) +
-                                " of " + Label(c.spec->name, c.id));
-    }
-    DALIL_RETURN_IF_ERROR(s);
+  std::string hashes;
+  for (const ledger::NodeRef& n : frontier.Append(ledger::LeafHash(data))) {
+    hashes.append(AsBytes(n.hash));
   }
-  for (const ledger::NodeRef& n : nodes) {
-    if (n.level == 0) {
-      DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
-          "INSERT INTO ledger_leaves (idx, data, hash) VALUES (?, ?, ?)"));
-      st->BindInt(1, static_cast<int64_t>(n.index));
-      st->BindBlob(2, data);
-      st->BindBlob(3, AsBytes(n.hash));
-      DALIL_RETURN_IF_ERROR(st->Run());
-    } else {
-      DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
-          "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)"));
-      st->BindInt(1, n.level);
-      st->BindInt(2, static_cast<int64_t>(n.index));
-      st->BindBlob(3, AsBytes(n.hash));
-      DALIL_RETURN_IF_ERROR(st->Run());
-    }
+  DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
+      "INSERT INTO ledger (idx, leaf, hashes, prev, content, salt, secrets) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  st->BindInt(1, static_cast<int64_t>(idx));
+  st->BindBlob(2, data);
+  st->BindBlob(3, hashes);
+  if (c.prev) st->BindInt(4, static_cast<int64_t>(*c.prev)); else st->BindNull(4);
+  if (c.record) st->BindText(5, content); else st->BindNull(5);
+  if (salt.empty()) st->BindNull(6); else st->BindBlob(6, salt);
+  if (has_secrets) st->BindBlob(7, sealed); else st->BindNull(7);
+  DALIL_RETURN_IF_ERROR(st->Run());
+  if (c.op == ledger::Op::kDelete) {
+    DALIL_ASSIGN_OR_RETURN(auto t, db->Cached(
+        "INSERT INTO ledger_tombstones (entity, entity_id, leaf) VALUES (?, ?, ?)"));
+    t->BindText(1, c.spec->name);
+    t->BindInt(2, c.id);
+    t->BindInt(3, static_cast<int64_t>(idx));
+    DALIL_RETURN_IF_ERROR(t->Run());
   }
   return Status::Ok();
 }
 
+Result<int64_t> MaxIdEver(Database* db, const model::EntitySpec& spec) {
+  DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
+      "SELECT MAX(COALESCE((SELECT MAX(id) FROM " + std::string(spec.table) +
+      "), 0), COALESCE((SELECT MAX(entity_id) FROM ledger_tombstones WHERE entity = ?), 0))"));
+  st->BindText(1, spec.name);
+  DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+  (void)row;
+  return st->Int(0);
+}
+
 Result<uint64_t> Size(Database* db) {
-  DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_leaves"));
+  DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger"));
   DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
   (void)row;
   return static_cast<uint64_t>(st->Int(0));
@@ -134,7 +126,7 @@ Result<uint64_t> Size(Database* db) {
 
 Result<std::vector<LeafEntry>> Leaves(Database* db, uint64_t start, uint64_t end) {
   DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
-      "SELECT idx, data, hash FROM ledger_leaves WHERE idx >= ? AND idx < ? ORDER BY idx"));
+      "SELECT idx, leaf, substr(hashes, 1, 32) FROM ledger WHERE idx >= ? AND idx < ? ORDER BY idx"));
   st->BindInt(1, static_cast<int64_t>(start));
   st->BindInt(2, static_cast<int64_t>(end));
   std::vector<LeafEntry> out;
@@ -144,40 +136,59 @@ Result<std::vector<LeafEntry>> Leaves(Database* db, uint64_t start, uint64_t end
     LeafEntry e;
     e.index = static_cast<uint64_t>(st->Int(0));
     e.data = st->Text(1);
-    DALIL_ASSIGN_OR_RETURN(e.hash, HashFromColumn(*st, 2, "leaf hash"));
+    DALIL_ASSIGN_OR_RETURN(e.hash, HashAt(st->Text(2), 0, "leaf hash"));
     out.push_back(std::move(e));
   }
   return out;
 }
 
-Result<std::vector<VersionEntry>> History(Database* db, const model::EntitySpec& spec,
-                                          int64_t id) {
-  DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
-      "SELECT v.leaf_index, v.version, v.op, v.content, l.data FROM record_versions v "
-      "LEFT JOIN ledger_leaves l ON l.idx = v.leaf_index "
-      "WHERE v.entity = ? AND v.entity_id = ? ORDER BY v.version"));
-  st->BindText(1, spec.name);
-  st->BindInt(2, id);
-  std::vector<VersionEntry> out;
-  while (true) {
+Result<std::vector<VersionEntry>> History(Database* db, const model::EntitySpec& spec, int64_t id) {
+  // The chain starts at the live record's latest leaf, or at its tombstone.
+  std::optional<uint64_t> head;
+  {
+    DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT ledger_leaf FROM " + std::string(spec.table) +
+                                               " WHERE id = ?"));
+    st->BindInt(1, id);
     DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (!row) break;
-    VersionEntry v;
-    v.leaf_index = static_cast<uint64_t>(st->Int(0));
-    v.version = st->Int(1);
-    v.op = static_cast<ledger::Op>(st->Int(2));
-    v.content = st->IsNull(3) ? "" : st->Text(3);
-    auto leaf = ledger::DecodeLeaf(st->Text(4));
-    if (!leaf.ok()) {
-      return Status::Corruption("leaf " + std::to_string(v.leaf_index) + " of " +
-                                Label(spec.name, id) + " is damaged; run dalil verify");
+    if (row && !st->IsNull(0)) head = static_cast<uint64_t>(st->Int(0));
+  }
+  if (!head) {
+    DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
+        "SELECT leaf FROM ledger_tombstones WHERE entity = ? AND entity_id = ?"));
+    st->BindText(1, spec.name);
+    st->BindInt(2, id);
+    DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (row) head = static_cast<uint64_t>(st->Int(0));
+  }
+  if (!head) return Status::NotFound("no " + Label(spec.name, id) + " in the ledger");
+  std::vector<VersionEntry> out;
+  std::optional<uint64_t> next = head;
+  DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT leaf, prev, content FROM ledger WHERE idx = ?"));
+  while (next) {
+    st->Reset();
+    st->BindInt(1, static_cast<int64_t>(*next));
+    DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+    auto leaf = row ? ledger::DecodeLeaf(st->Text(0)) : Result<ledger::Leaf>(Status::Corruption("missing"));
+    if (!leaf.ok() || leaf->entity != spec.name || leaf->record_id != static_cast<uint64_t>(id) ||
+        out.size() > 1000000) {
+      return Status::Corruption("the history of " + Label(spec.name, id) + " is damaged at " +
+                                Leaf(*next) + "; run dalil verify");
     }
+    VersionEntry v;
+    v.leaf_index = *next;
+    v.version = static_cast<int64_t>(leaf->version);
+    v.op = leaf->op;
     v.time = leaf->time;
     v.actor = leaf->actor;
+    v.content = st->IsNull(2) ? "" : st->Text(2);
     v.content_hash = leaf->content_hash;
     out.push_back(std::move(v));
+    next = st->IsNull(1) ? std::nullopt : std::optional<uint64_t>(st->Int(1));
+    if (next && *next >= out.back().leaf_index) {
+      return Status::Corruption("the history of " + Label(spec.name, id) + " loops; run dalil verify");
+    }
   }
-  if (out.empty()) return Status::NotFound("no " + Label(spec.name, id) + " in the ledger");
+  std::reverse(out.begin(), out.end());
   return out;
 }
 
@@ -233,21 +244,22 @@ Result<SignedCheckpoint> Sign(Database* db, const ledger::Frontier& frontier,
 
 namespace {
 
-struct LeafInfo {
-  uint8_t entity = 0xFF;  // index into AllEntities, 0xFF if unknown
-  bool ok = false;        // decoded
-  bool matched = false;   // has its version row
-  ledger::Op op = ledger::Op::kCreate;
-  int64_t id = 0;
-  int64_t version = 0;
-  Hash content_hash{};
-};
-
+// What the ledger says about one record.
 struct RecordState {
-  int64_t last_version = 0;
   uint64_t latest_leaf = 0;
+  int64_t last_version = 0;
+  Hash content_hash{};
   bool deleted = false;
   bool seen_row = false;
+};
+
+// What the records table says about one record.
+struct RowDigest {
+  uint8_t entity = 0;
+  int64_t id = 0;
+  std::optional<uint64_t> leaf;
+  Hash content_hash{};
+  std::string error;  // the row could not be read
 };
 
 uint64_t Key(uint8_t entity, int64_t id) {
@@ -262,6 +274,18 @@ int EntityIndex(std::string_view name) {
   return -1;
 }
 
+class Problems {
+ public:
+  void Add(std::string p) {
+    // Past a few thousand findings more lines do not help anyone.
+    if (list_.size() < 10000) list_.push_back(std::move(p));
+  }
+  std::vector<std::string>& list() { return list_; }
+
+ private:
+  std::vector<std::string> list_;
+};
+
 // Names the fields where two canonical contents differ.
 std::string DifferingFields(const std::string& a, const std::string& b) {
   json ja = json::parse(a, nullptr, false), jb = json::parse(b, nullptr, false);
@@ -269,8 +293,7 @@ std::string DifferingFields(const std::string& a, const std::string& b) {
   std::string out;
   auto add = [&](const std::string& k) { out += (out.empty() ? "" : ", ") + k; };
   for (auto& [k, v] : ja.items()) {
-    if (k == "fields") continue;
-    if (jb[k] != v) add(k);
+    if (k != "fields" && jb[k] != v) add(k);
   }
   for (auto& [k, v] : ja["fields"].items()) {
     if (jb["fields"][k] != v) add(k);
@@ -278,234 +301,295 @@ std::string DifferingFields(const std::string& a, const std::string& b) {
   return out.empty() ? "content" : out;
 }
 
-}  // namespace
-
-Result<VerifyReport> Verify(Database* db, const SensitiveCodec& codec,
-                            const ledger::Verifier& key,
-                            const std::optional<std::string>& saved_note) {
-  VerifyReport report;
-  auto problem = [&](std::string p) {
-    // Past a few thousand findings more lines do not help anyone.
-    if (report.problems.size() < 10000) report.problems.push_back(std::move(p));
-  };
+// Hashes the canonical content of every record (the second thread).
+Status DigestRecords(Database* db, const SensitiveCodec& codec, std::vector<RowDigest>* out) {
   const auto entities = model::AllEntities();
-
-  // 1. Leaves.
-  std::vector<LeafInfo> leaves;
-  ledger::MemoryTree tree;
-  {
-    DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT idx, data, hash FROM ledger_leaves ORDER BY idx"));
-    uint64_t expected = 0;
-    while (true) {
-      DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      const uint64_t idx = static_cast<uint64_t>(st->Int(0));
-      if (idx != expected) {
-        problem("leaves " + std::to_string(expected) + " to " + std::to_string(idx - 1) +
-                " are missing (removed from the log)");
-        // Keep positions aligned with indexes so later checks name the right leaf.
-        while (expected < idx) {
-          leaves.emplace_back();
-          tree.Append(Hash{});
-          ++expected;
-        }
-      }
-      ++expected;
-      const std::string data = st->Text(1);
-      const Hash hash = ledger::LeafHash(data);
-      tree.Append(hash);
-      if (st->Text(2) != AsBytes(hash)) {
-        problem("leaf " + std::to_string(idx) + ": its stored hash does not match its bytes");
-      }
-      LeafInfo info;
-      auto leaf = ledger::DecodeLeaf(data);
-      if (!leaf.ok()) {
-        problem("leaf " + std::to_string(idx) + " is damaged: " + leaf.status().message());
-      } else {
-        info.ok = true;
-        if (leaf->sequence != idx) {
-          problem("leaf " + std::to_string(idx) + " holds sequence number " +
-                  std::to_string(leaf->sequence) + " (leaves reordered or replaced)");
-        }
-        int e = EntityIndex(leaf->entity);
-        if (e < 0) problem("leaf " + std::to_string(idx) + " names an unknown kind of record");
-        info.entity = e < 0 ? 0xFF : static_cast<uint8_t>(e);
-        info.op = leaf->op;
-        info.id = static_cast<int64_t>(leaf->record_id);
-        info.version = static_cast<int64_t>(leaf->version);
-        info.content_hash = leaf->content_hash;
-      }
-      leaves.push_back(info);
-    }
-    report.leaves = leaves.size();
-  }
-
-  // 2. Versions against leaves, and each record's sequence of versions.
-  std::unordered_map<uint64_t, RecordState> records;
-  records.reserve(leaves.size());
-  {
-    DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
-        "SELECT leaf_index, entity, entity_id, version, op, content FROM record_versions "
-        "ORDER BY leaf_index"));
-    while (true) {
-      DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
-      if (!row) break;
-      ++report.versions;
-      const uint64_t li = static_cast<uint64_t>(st->Int(0));
-      const std::string entity = st->Text(1);
-      const int64_t id = st->Int(2), version = st->Int(3);
-      const int op = static_cast<int>(st->Int(4));
-      const std::string what = Label(entity, id) + " version " + std::to_string(version);
-      int e = EntityIndex(entity);
-      if (e < 0) {
-        problem("a version names an unknown kind of record: " + entity);
-        continue;
-      }
-      if (li >= leaves.size() || !leaves[li].ok) {
-        problem(what + " is recorded at leaf " + std::to_string(li) +
-                ", which is missing or damaged (log truncated or altered)");
-      } else {
-        LeafInfo& leaf = leaves[li];
-        leaf.matched = true;
-        if (leaf.entity != e || leaf.id != id || leaf.version != version ||
-            static_cast<int>(leaf.op) != op) {
-          problem("leaf " + std::to_string(li) + " does not record " + what +
-                  " (version row or leaf altered)");
-        } else {
-          const Hash h = ledger::ContentHash(static_cast<ledger::Op>(op),
-                                             st->IsNull(5) ? "" : st->Text(5));
-          if (h != leaf.content_hash) {
-            problem(what + ": its stored content does not match the hash in leaf " +
-                    std::to_string(li) + " (version altered)");
-          }
-        }
-      }
-      RecordState& rs = records[Key(static_cast<uint8_t>(e), id)];
-      if (rs.deleted) problem(what + " comes after the record was deleted");
-      if (version != rs.last_version + 1) {
-        problem(Label(entity, id) + ": version " + std::to_string(version) + " follows version " +
-                std::to_string(rs.last_version) + " (a version is missing)");
-      }
-      if ((version == 1) != (op == static_cast<int>(ledger::Op::kCreate))) {
-        problem(what + " has operation " + std::to_string(op) +
-                " but a record's first version, and only it, is its creation");
-      }
-      rs.last_version = version;
-      rs.latest_leaf = li;
-      rs.deleted = op == static_cast<int>(ledger::Op::kDelete);
-    }
-  }
-  for (size_t i = 0; i < leaves.size(); ++i) {
-    const LeafInfo& l = leaves[i];
-    if (l.ok && !l.matched && l.entity != 0xFF) {
-      problem("leaf " + std::to_string(i) + " records " + Label(entities[l.entity]->name, l.id) +
-              " version " + std::to_string(l.version) + " (" +
-              std::string(ledger::OpName(l.op)) + "), but that version is gone (version deleted)");
-    }
-  }
-
-  // 3. Every record against its latest version.
   for (size_t e = 0; e < entities.size(); ++e) {
     const model::EntitySpec& spec = *entities[e];
-    DALIL_ASSIGN_OR_RETURN(auto rows, db->Cached("SELECT " + SelectColumns(spec) + " FROM " +
+    DALIL_ASSIGN_OR_RETURN(auto rows, db->Cached("SELECT " + SelectColumns(spec) + ", ledger_leaf FROM " +
                                                  std::string(spec.table) + " ORDER BY id"));
+    const int leaf_col = 6 + static_cast<int>(spec.fields.size());
     while (true) {
       DALIL_ASSIGN_OR_RETURN(bool row, rows->Step());
       if (!row) break;
-      ++report.records;
-      const int64_t id = rows->Int(0);
-      auto it = records.find(Key(static_cast<uint8_t>(e), id));
-      if (it == records.end()) {
-        problem(Label(spec.name, id) + " has no recorded version (inserted outside Dalil)");
-        continue;
-      }
-      RecordState& rs = it->second;
-      rs.seen_row = true;
-      if (rs.deleted) {
-        problem(Label(spec.name, id) + " was deleted at leaf " + std::to_string(rs.latest_leaf) +
-                " but is still in the database (restored outside Dalil)");
-        continue;
-      }
+      RowDigest d;
+      d.entity = static_cast<uint8_t>(e);
+      d.id = rows->Int(0);
+      if (!rows->IsNull(leaf_col)) d.leaf = static_cast<uint64_t>(rows->Int(leaf_col));
       auto record = RowToJson(*rows, spec, codec);
       if (!record.ok()) {
-        problem(Label(spec.name, id) + " cannot be read: " + record.status().message());
+        d.error = record.status().message();
+        out->push_back(std::move(d));
         continue;
       }
-      DALIL_ASSIGN_OR_RETURN(auto v, db->Cached(
-          "SELECT content, salt FROM record_versions WHERE leaf_index = ?"));
-      v->BindInt(1, static_cast<int64_t>(rs.latest_leaf));
-      DALIL_ASSIGN_OR_RETURN(bool found, v->Step());
-      if (!found) continue;
-      const std::string stored = v->Text(0);
-      const std::string now = ledger::CanonicalContent(spec, *record, v->Text(1));
-      if (now != stored) {
-        problem(Label(spec.name, id) + " differs from its latest recorded version " +
-                std::to_string(rs.last_version) + " (edited outside Dalil): " +
-                DifferingFields(stored, now));
+      std::string salt;
+      if (spec.HasSensitiveFields() && d.leaf) {
+        DALIL_ASSIGN_OR_RETURN(auto s, db->Cached("SELECT salt FROM ledger WHERE idx = ?"));
+        s->BindInt(1, static_cast<int64_t>(*d.leaf));
+        DALIL_ASSIGN_OR_RETURN(bool found, s->Step());
+        if (found && !s->IsNull(0)) salt = s->Text(0);
       }
+      d.content_hash = ledger::Sha256(ledger::CanonicalContent(spec, *record, salt));
+      out->push_back(std::move(d));
     }
   }
-  for (const auto& [key, rs] : records) {
-    if (!rs.deleted && !rs.seen_row) {
-      const auto* spec = entities[key >> 56];
-      const int64_t id = static_cast<int64_t>(key & ((1ull << 56) - 1));
-      problem(Label(spec->name, id) + " (version " + std::to_string(rs.last_version) +
-              ") is missing from the database (deleted outside Dalil)");
-    }
-  }
+  return Status::Ok();
+}
+
+struct CheckpointRow {
+  uint64_t size;
+  std::string root;
+  std::string note;
+};
+
+}  // namespace
+
+Result<VerifyReport> Verify(Database* log_db, Database* records_db, const SensitiveCodec& codec,
+                            const ledger::Verifier& key, const std::optional<std::string>& saved_note) {
+  VerifyReport report;
+  Problems problems;
+  const auto entities = model::AllEntities();
 
   // A saved checkpoint that is not even a signed note cannot be checked.
+  std::optional<ledger::Checkpoint> saved;
+  Status saved_status;
   if (saved_note) {
     auto cp = ledger::OpenSignedCheckpoint(*saved_note, key);
     if (!cp.ok() && cp.status().code() == Code::kInvalidArgument) {
       return Status::Invalid("checkpoint", cp.status().message());
     }
+    if (cp.ok()) saved = *cp; else saved_status = cp.status();
   }
 
-  // 4. The stored tree and the signed checkpoints.
-  const uint64_t n = leaves.size();
-  DALIL_ASSIGN_OR_RETURN(Hash rebuilt, ledger::RootAt(tree, n));
+  // The records are hashed on a second thread while this one reads the log.
+  std::vector<RowDigest> digests;
+  Status digest_status;
+  std::thread digester([&] { digest_status = DigestRecords(records_db, codec, &digests); });
+
+  std::vector<CheckpointRow> checkpoints;
   {
-    DbTree stored(db);
-    auto root = ledger::RootAt(stored, n);
-    if (!root.ok()) {
-      problem("the stored tree is damaged: " + root.status().message());
-    } else if (*root != rebuilt) {
-      problem("the stored tree nodes do not match the leaves");
+    DALIL_ASSIGN_OR_RETURN(auto st, log_db->Cached(
+        "SELECT size, root, note FROM ledger_checkpoints ORDER BY size"));
+    while (true) {
+      auto row = st->Step();
+      if (!row.ok()) {
+        digester.join();
+        return row.status();
+      }
+      if (!*row) break;
+      checkpoints.push_back({static_cast<uint64_t>(st->Int(0)), st->Text(1), st->Text(2)});
     }
   }
-  auto check_checkpoint = [&](const std::string& note, const std::string& what) {
-    auto cp = ledger::OpenSignedCheckpoint(note, key);
-    if (!cp.ok()) {
-      problem(what + ": " + cp.status().message());
-      return std::optional<ledger::Checkpoint>();
-    }
-    if (cp->origin != key.name) problem(what + " is for another log (" + cp->origin + ")");
-    if (cp->size > n) {
-      problem("the log has " + std::to_string(n) + " leaves but " + what + " is of size " +
-              std::to_string(cp->size) + " (log truncated)");
-    } else if (*ledger::RootAt(tree, cp->size) != cp->root) {
-      problem("the first " + std::to_string(cp->size) + " leaves no longer have the root of " +
-              what + " (leaves altered)");
-    }
-    return std::optional<ledger::Checkpoint>(*cp);
-  };
-  {
-    DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
-        "SELECT size, root, note FROM ledger_checkpoints ORDER BY size"));
+  // Roots the scan must remember: at each checkpoint's size.
+  std::map<uint64_t, std::optional<Hash>> roots_at;
+  for (const auto& c : checkpoints) roots_at[c.size];
+  if (saved) roots_at[saved->size];
+  if (roots_at.count(0)) roots_at[0] = ledger::EmptyRoot();
+
+  // 1. The log, leaf by leaf.
+  std::unordered_map<uint64_t, RecordState> records;
+  ledger::Frontier frontier;
+  bool tree_intact = true;  // false after a missing leaf: the tree cannot be rebuilt
+  uint64_t expected = 0;
+  Status scan = [&]() -> Status {
+    DALIL_ASSIGN_OR_RETURN(auto st, log_db->Cached(
+        "SELECT idx, leaf, hashes, prev, content FROM ledger ORDER BY idx"));
     while (true) {
       DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
       if (!row) break;
-      ++report.checkpoints;
-      const std::string what = "the checkpoint signed at size " + std::to_string(st->Int(0));
-      auto cp = check_checkpoint(st->Text(2), what);
-      if (cp && (cp->size != static_cast<uint64_t>(st->Int(0)) || st->Text(1) != AsBytes(cp->root))) {
-        problem(what + " is stored with a size or root that differs from its signed note");
+      const uint64_t idx = static_cast<uint64_t>(st->Int(0));
+      if (idx != expected) {
+        problems.Add("leaves " + std::to_string(expected) + " to " + std::to_string(idx - 1) +
+                     " are missing (removed from the log)");
+        tree_intact = false;
       }
-      if (cp) report.latest_checkpoint = cp;
+      expected = idx + 1;
+      ++report.leaves;
+      const std::string data = st->Text(1);
+      const std::string stored = st->Text(2);
+      const Hash leaf_hash = ledger::LeafHash(data);
+      if (tree_intact) {
+        std::string want;
+        for (const auto& n : frontier.Append(leaf_hash)) want.append(AsBytes(n.hash));
+        if (stored.substr(0, 32) != want.substr(0, 32)) {
+          problems.Add(Leaf(idx) + ": its stored hash does not match its bytes");
+        } else if (stored != want) {
+          problems.Add(Leaf(idx) + ": the tree nodes stored with it do not match the leaves "
+                       "(tree altered)");
+        }
+        auto r = roots_at.find(frontier.size());
+        if (r != roots_at.end()) r->second = frontier.Root();
+      }
+      auto leaf = ledger::DecodeLeaf(data);
+      if (!leaf.ok()) {
+        problems.Add(Leaf(idx) + " is damaged: " + leaf.status().message());
+        continue;
+      }
+      if (leaf->sequence != idx) {
+        problems.Add(Leaf(idx) + " holds sequence number " + std::to_string(leaf->sequence) +
+                     " (leaves reordered or replaced)");
+      }
+      const int e = EntityIndex(leaf->entity);
+      if (e < 0) {
+        problems.Add(Leaf(idx) + " names an unknown kind of record");
+        continue;
+      }
+      const int64_t id = static_cast<int64_t>(leaf->record_id);
+      const int64_t version = static_cast<int64_t>(leaf->version);
+      const std::string what = Label(leaf->entity, id) + " version " + std::to_string(version);
+      const bool has_content = !st->IsNull(4);
+      if (has_content == (leaf->op == ledger::Op::kDelete)) {
+        problems.Add(what + " at " + Leaf(idx) + ": its content is " +
+                     (has_content ? "present on a delete" : "missing (version deleted)"));
+      } else if (ledger::ContentHash(leaf->op, has_content ? st->Text(4) : "") != leaf->content_hash) {
+        problems.Add(what + ": its stored content does not match the hash in " + Leaf(idx) +
+                     " (version altered)");
+      }
+      RecordState& rs = records[Key(static_cast<uint8_t>(e), id)];
+      const std::optional<uint64_t> prev =
+          st->IsNull(3) ? std::nullopt : std::optional<uint64_t>(st->Int(3));
+      const std::optional<uint64_t> want_prev =
+          rs.last_version == 0 ? std::nullopt : std::optional<uint64_t>(rs.latest_leaf);
+      if (rs.deleted) problems.Add(what + " at " + Leaf(idx) + " comes after the record was deleted");
+      if (version != rs.last_version + 1) {
+        problems.Add(Label(leaf->entity, id) + ": version " + std::to_string(version) + " at " +
+                     Leaf(idx) + " follows version " + std::to_string(rs.last_version) +
+                     " (a version is missing)");
+      } else if (prev != want_prev) {
+        problems.Add(what + " at " + Leaf(idx) + " does not point back at its previous version "
+                     "(history chain altered)");
+      }
+      if ((version == 1) != (leaf->op == ledger::Op::kCreate)) {
+        problems.Add(what + " at " + Leaf(idx) + " is a " + std::string(ledger::OpName(leaf->op)) +
+                     ", but a record's first version, and only it, is its creation");
+      }
+      rs.last_version = version;
+      rs.latest_leaf = idx;
+      rs.content_hash = leaf->content_hash;
+      rs.deleted = leaf->op == ledger::Op::kDelete;
+    }
+    return Status::Ok();
+  }();
+  digester.join();
+  DALIL_RETURN_IF_ERROR(scan);
+  DALIL_RETURN_IF_ERROR(digest_status);
+
+  // 2. Every record against the latest version the log holds for it.
+  for (const RowDigest& d : digests) {
+    ++report.records;
+    const model::EntitySpec& spec = *entities[d.entity];
+    const std::string label = Label(spec.name, d.id);
+    auto it = records.find(Key(d.entity, d.id));
+    if (it == records.end()) {
+      problems.Add(label + " has no version in the log (inserted outside Dalil, or its "
+                   "versions were removed)");
+      continue;
+    }
+    RecordState& rs = it->second;
+    rs.seen_row = true;
+    if (rs.deleted) {
+      problems.Add(label + " was deleted at " + Leaf(rs.latest_leaf) +
+                   " but is still in the database (restored outside Dalil)");
+      continue;
+    }
+    if (!d.error.empty()) {
+      problems.Add(label + " cannot be read: " + d.error);
+      continue;
+    }
+    if (d.leaf != rs.latest_leaf) {
+      problems.Add(label + " does not point at its latest version " +
+                   std::to_string(rs.last_version) + " (" + Leaf(rs.latest_leaf) +
+                   "): its history pointer was altered");
+    }
+    if (d.content_hash != rs.content_hash) {
+      // Rare: read both again to say which fields differ.
+      std::string detail = "content";
+      auto v = log_db->Cached("SELECT content FROM ledger WHERE idx = ?");
+      auto r = records_db->Cached("SELECT " + SelectColumns(spec) + " FROM " +
+                                  std::string(spec.table) + " WHERE id = ?");
+      auto salt = log_db->Cached("SELECT salt FROM ledger WHERE idx = ?");
+      if (v.ok() && r.ok() && salt.ok()) {
+        (*v)->BindInt(1, static_cast<int64_t>(rs.latest_leaf));
+        (*r)->BindInt(1, d.id);
+        (*salt)->BindInt(1, static_cast<int64_t>(rs.latest_leaf));
+        auto vr = (*v)->Step();
+        auto rr = (*r)->Step();
+        auto sr = (*salt)->Step();
+        if (vr.ok() && *vr && rr.ok() && *rr && sr.ok() && *sr) {
+          auto rec = RowToJson(**r, spec, codec);
+          if (rec.ok()) {
+            detail = DifferingFields((*v)->Text(0),
+                                     ledger::CanonicalContent(spec, *rec, (*salt)->Text(0)));
+          }
+        }
+      }
+      problems.Add(label + " differs from its latest recorded version " +
+                   std::to_string(rs.last_version) + " (edited outside Dalil): " + detail);
     }
   }
-  if (saved_note) check_checkpoint(*saved_note, "the saved checkpoint");
+  for (const auto& [key_, rs] : records) {
+    if (!rs.deleted && !rs.seen_row) {
+      problems.Add(Label(entities[key_ >> 56]->name, static_cast<int64_t>(key_ & ((1ull << 56) - 1))) +
+                   " (version " + std::to_string(rs.last_version) +
+                   ") is missing from the database (deleted outside Dalil)");
+    }
+  }
+  {
+    DALIL_ASSIGN_OR_RETURN(auto st, log_db->Cached("SELECT entity, entity_id, leaf FROM ledger_tombstones"));
+    while (true) {
+      DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      const int e = EntityIndex(st->Text(0));
+      auto it = e < 0 ? records.end() : records.find(Key(static_cast<uint8_t>(e), st->Int(1)));
+      if (it == records.end() || !it->second.deleted ||
+          it->second.latest_leaf != static_cast<uint64_t>(st->Int(2))) {
+        problems.Add("the tombstone of " + Label(st->Text(0), st->Int(1)) +
+                     " does not match the log (tombstone altered)");
+      }
+    }
+  }
+
+  // 3. Signed checkpoints against the rebuilt tree.
+  const uint64_t n = expected;
+  auto check = [&](const ledger::Checkpoint& cp, const std::string& what) {
+    if (cp.origin != key.name) problems.Add(what + " is for another log (" + cp.origin + ")");
+    if (cp.size > n) {
+      problems.Add("the log has " + std::to_string(n) + " leaves, fewer than the " +
+                   std::to_string(cp.size) + " of " + what + " (log truncated)");
+      return;
+    }
+    const auto& root = roots_at[cp.size];
+    if (!root) {
+      problems.Add(what + " cannot be checked: leaves before it are missing");
+    } else if (*root != cp.root) {
+      problems.Add("the first " + std::to_string(cp.size) + " leaves no longer have the root of " +
+                   what + " (leaves altered)");
+    }
+  };
+  for (const CheckpointRow& row : checkpoints) {
+    ++report.checkpoints;
+    const std::string what = "the checkpoint signed at size " + std::to_string(row.size);
+    auto cp = ledger::OpenSignedCheckpoint(row.note, key);
+    if (!cp.ok()) {
+      problems.Add(what + ": " + cp.status().message());
+      continue;
+    }
+    if (cp->size != row.size || row.root != AsBytes(cp->root)) {
+      problems.Add(what + " is stored with a size or root that differs from its signed note");
+    }
+    check(*cp, what);
+    report.latest_checkpoint = *cp;
+  }
+  // `dalil init` signs the first checkpoint; a log without one lost them.
+  if (checkpoints.empty()) {
+    problems.Add("the log has no signed checkpoint (checkpoints removed)");
+  }
+  if (saved_note) {
+    if (saved) check(*saved, "the saved checkpoint");
+    else problems.Add("the saved checkpoint: " + saved_status.message());
+  }
+  report.versions = report.leaves;
+  report.problems = std::move(problems.list());
   return report;
 }
 

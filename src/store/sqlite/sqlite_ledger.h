@@ -20,8 +20,8 @@
 
 namespace dalil::store::sqlite_ledger {
 
-// Reads stored nodes through one connection: level 0 from ledger_leaves,
-// higher levels from ledger_nodes.
+// Reads stored nodes through one connection: node (level, index) is kept
+// with the leaf that completed it, in the `hashes` column of `ledger`.
 class DbTree : public ledger::TreeReader {
  public:
   explicit DbTree(sqlite::Database* db) : db_(db) {}
@@ -37,13 +37,16 @@ struct Change {
   ledger::Op op = ledger::Op::kCreate;
   int64_t version = 0;
   const nlohmann::json* record = nullptr;  // the new version; null for delete
+  std::optional<uint64_t> prev;            // leaf of the previous version
   std::string_view actor;
   uint64_t time = 0;
 };
 
-// Writes the version row, the leaf and the nodes it completes, and advances
-// `frontier`. Must run inside the caller's write transaction; on rollback
-// the caller restores the frontier it had before.
+// Writes the ledger row (leaf, completed hashes, version content) at index
+// frontier.size(), and a tombstone for a delete, and advances `frontier`.
+// The caller has already pointed the record's ledger_leaf at that index.
+// Must run inside the caller's write transaction; on rollback the caller
+// restores the frontier it had before.
 Status Append(sqlite::Database* db, const SensitiveCodec& codec,
               ledger::Frontier& frontier, const Change& change);
 
@@ -55,9 +58,15 @@ Result<std::optional<SignedCheckpoint>> Latest(sqlite::Database* db);
 // Inside a write transaction: signs the current tree if it grew.
 Result<SignedCheckpoint> Sign(sqlite::Database* db, const ledger::Frontier& frontier,
                               const ledger::SigningKey& key, const std::string& now);
-// On a connection with an open read transaction (one snapshot).
-Result<VerifyReport> Verify(sqlite::Database* db, const SensitiveCodec& codec,
-                            const ledger::Verifier& key,
+// Largest id a record of this entity ever had, deleted ones included, so
+// ids are never reused (a reused id would splice two histories).
+Result<int64_t> MaxIdEver(sqlite::Database* db, const model::EntitySpec& spec);
+
+// Verification over two connections whose read transactions see the same
+// snapshot: `log_db` scans the ledger while `records_db` hashes every
+// record, in parallel.
+Result<VerifyReport> Verify(sqlite::Database* log_db, sqlite::Database* records_db,
+                            const SensitiveCodec& codec, const ledger::Verifier& key,
                             const std::optional<std::string>& saved_note);
 
 }  // namespace dalil::store::sqlite_ledger

@@ -40,6 +40,7 @@ class LedgerStoreTest : public ::testing::Test {
     store_ = std::move(s).value();
   }
   void ExpectIntact() {
+    ASSERT_TRUE(store_->SignCheckpoint(key_).ok());
     auto r = store_->VerifyLedger(verifier_, std::nullopt);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     for (const auto& p : r->problems) ADD_FAILURE() << p;
@@ -156,6 +157,18 @@ TEST_F(LedgerStoreTest, SurvivesReopen) {
   EXPECT_EQ(r->checkpoints, 2u);
 }
 
+TEST_F(LedgerStoreTest, IdsOfDeletedRecordsAreNeverReused) {
+  auto a = store_->Create("user:1", E("actor"), {{"kind", "protesters"}, {"name_en", "A"}});
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(store_->Delete("user:1", E("actor"), (*a)["id"], std::nullopt).ok());
+  auto b = store_->Create("user:1", E("actor"), {{"kind", "protesters"}, {"name_en", "B"}});
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ((*b)["id"].get<int64_t>(), (*a)["id"].get<int64_t>() + 1);
+  EXPECT_EQ(store_->History(E("actor"), (*a)["id"])->size(), 2u);  // create, delete
+  EXPECT_EQ(store_->History(E("actor"), (*b)["id"])->size(), 1u);
+  ExpectIntact();
+}
+
 TEST_F(LedgerStoreTest, CheckpointSignedOncePerSizeAndOpensWithTheKey) {
   auto a = store_->SignCheckpoint(key_);
   auto b = store_->SignCheckpoint(key_);
@@ -177,7 +190,8 @@ TEST_F(LedgerStoreTest, RefusesToSignWhenTheLogNoLongerMatchesItsCheckpoint) {
   {
     auto db = sqlite::Database::Open((dir_ / "t.db").string(), false);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)->Exec("UPDATE ledger_nodes SET hash = zeroblob(32) WHERE level = 4 AND idx = 0").ok());
+    // Node (4, 0) is stored with leaf 15.
+    ASSERT_TRUE((*db)->Exec("UPDATE ledger SET hashes = zeroblob(length(hashes)) WHERE idx = 15").ok());
   }
   Reopen();
   auto cp = store_->SignCheckpoint(key_);

@@ -66,7 +66,11 @@ class SqliteWriteTxn : public WriteTxn {
   Status BindRecord(Statement& st, int first, const EntitySpec& spec,
                     const json& record, int64_t row_id);
   Status Record(const EntitySpec& spec, int64_t id, ledger::Op op, int64_t version,
-                const json* record);
+                const json* record, std::optional<uint64_t> prev);
+  // The leaf the next change will be recorded at (NULL in the record's
+  // ledger_leaf when the ledger is off, for benchmarks).
+  void BindNextLeaf(Statement& st, int i);
+  Result<std::optional<uint64_t>> CurrentLeaf(const EntitySpec& spec, int64_t id);
 
   SqliteStore* store_;
   Database* db_;
@@ -210,13 +214,22 @@ class SqliteStore : public Store {
 
   Result<VerifyReport> VerifyLedger(const ledger::Verifier& key,
                                     const std::optional<std::string>& saved_note) override {
-    return WithReader([&](Database* db) -> Result<VerifyReport> {
-      // One read transaction: every check sees the same snapshot.
-      DALIL_RETURN_IF_ERROR(db->Exec("BEGIN"));
-      auto r = sqlite_ledger::Verify(db, codec(), key, saved_note);
-      db->Exec("COMMIT");
-      return r;
-    });
+    if (opts_.path == ":memory:") {
+      return Status::Invalid("path", "verification needs a database file");
+    }
+    // Two connections reading the same snapshot: both read transactions
+    // start while no write can commit.
+    std::unique_ptr<Database> conns[2];
+    {
+      std::lock_guard<std::mutex> lock(write_mu_);
+      for (auto& c : conns) {
+        DALIL_ASSIGN_OR_RETURN(c, Database::Open(opts_.path, false, /*read_only=*/true));
+        DALIL_RETURN_IF_ERROR(c->Exec("BEGIN; SELECT COUNT(*) FROM ledger_checkpoints;"));
+      }
+    }
+    auto r = sqlite_ledger::Verify(conns[0].get(), conns[1].get(), codec(), key, saved_note);
+    for (auto& c : conns) c->Exec("COMMIT");
+    return r;
   }
 
   // Shared by reads and write transactions.
@@ -397,6 +410,11 @@ class SqliteStore : public Store {
         DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
         if (!row) break;
         DALIL_ASSIGN_OR_RETURN(json record, RowToJson(st, *spec, codec()));
+        DALIL_ASSIGN_OR_RETURN(Statement point, writer_->Prepare(
+            "UPDATE " + std::string(spec->table) + " SET ledger_leaf = ? WHERE id = ?"));
+        point.BindInt(1, static_cast<int64_t>(frontier.size()));
+        point.BindInt(2, record["id"].get<int64_t>());
+        DALIL_RETURN_IF_ERROR(point.Run());
         DALIL_RETURN_IF_ERROR(sqlite_ledger::Append(
             writer_.get(), codec(), frontier,
             {.spec = spec, .id = record["id"].get<int64_t>(), .op = ledger::Op::kCreate,
@@ -448,12 +466,30 @@ Status SqliteWriteTxn::BindRecord(Statement& st, int first, const EntitySpec& sp
 }
 
 Status SqliteWriteTxn::Record(const EntitySpec& spec, int64_t id, ledger::Op op,
-                              int64_t version, const json* record) {
+                              int64_t version, const json* record,
+                              std::optional<uint64_t> prev) {
   if (!store_->records_ledger()) return Status::Ok();
   return sqlite_ledger::Append(db_, store_->codec(), store_->frontier(),
                                {.spec = &spec, .id = id, .op = op, .version = version,
-                                .record = record, .actor = actor_,
+                                .record = record, .prev = prev, .actor = actor_,
                                 .time = static_cast<uint64_t>(now_seconds_)});
+}
+
+void SqliteWriteTxn::BindNextLeaf(Statement& st, int i) {
+  if (store_->records_ledger()) {
+    st.BindInt(i, static_cast<int64_t>(store_->frontier().size()));
+  } else {
+    st.BindNull(i);
+  }
+}
+
+Result<std::optional<uint64_t>> SqliteWriteTxn::CurrentLeaf(const EntitySpec& spec, int64_t id) {
+  DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached("SELECT ledger_leaf FROM " + std::string(spec.table) +
+                                              " WHERE id = ?"));
+  st->BindInt(1, id);
+  DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row || st->IsNull(0)) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(static_cast<uint64_t>(st->Int(0)));
 }
 
 Status SqliteWriteTxn::CheckReferences(const EntitySpec& spec, const json& record,
@@ -498,15 +534,13 @@ Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
   DALIL_ASSIGN_OR_RETURN(json record, model::ValidateCreate(spec, body, writer));
   DALIL_RETURN_IF_ERROR(CheckReferences(spec, record, 0));
   // Ids are allocated here, not by INSERT, so sensitive fields can be
-  // sealed to their row before the row exists.
-  DALIL_ASSIGN_OR_RETURN(auto next, db_->Cached("SELECT COALESCE(MAX(id), 0) + 1 FROM " +
-                                                      std::string(spec.table)));
-  DALIL_ASSIGN_OR_RETURN(bool row, next->Step());
-  (void)row;
-  const int64_t id = next->Int(0);
+  // sealed to their row before the row exists; never reused, so a deleted
+  // record's history never runs into another's.
+  DALIL_ASSIGN_OR_RETURN(int64_t max_id, sqlite_ledger::MaxIdEver(db_, spec));
+  const int64_t id = max_id + 1;
 
-  std::string cols = "id, version, created_at, created_by, updated_at, updated_by";
-  std::string marks = "?, 1, ?, ?, ?, ?";
+  std::string cols = "id, version, created_at, created_by, updated_at, updated_by, ledger_leaf";
+  std::string marks = "?, 1, ?, ?, ?, ?, ?";
   for (const Field& f : spec.fields) {
     cols += ", ";
     cols += f.name;
@@ -519,12 +553,13 @@ Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
   st->BindText(3, actor_);
   st->BindText(4, now_);
   st->BindText(5, actor_);
-  DALIL_RETURN_IF_ERROR(BindRecord(*st, 6, spec, record, id));
+  BindNextLeaf(*st, 6);
+  DALIL_RETURN_IF_ERROR(BindRecord(*st, 7, spec, record, id));
   Status s = st->Run();
   if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
   DALIL_RETURN_IF_ERROR(s);
   DALIL_ASSIGN_OR_RETURN(json created, store_->GetWith(db_, spec, id));
-  DALIL_RETURN_IF_ERROR(Record(spec, id, ledger::Op::kCreate, 1, &created));
+  DALIL_RETURN_IF_ERROR(Record(spec, id, ledger::Op::kCreate, 1, &created, std::nullopt));
   return created;
 }
 
@@ -543,7 +578,8 @@ Result<json> SqliteWriteTxn::Update(const EntitySpec& spec, int64_t id,
   }
   DALIL_ASSIGN_OR_RETURN(json record, model::ValidatePatch(spec, current, patch));
   DALIL_RETURN_IF_ERROR(CheckReferences(spec, record, id));
-  std::string sets = "version = version + 1, updated_at = ?, updated_by = ?";
+  DALIL_ASSIGN_OR_RETURN(std::optional<uint64_t> prev, CurrentLeaf(spec, id));
+  std::string sets = "version = version + 1, updated_at = ?, updated_by = ?, ledger_leaf = ?";
   for (const Field& f : spec.fields) {
     sets += ", ";
     sets += f.name;
@@ -553,14 +589,15 @@ Result<json> SqliteWriteTxn::Update(const EntitySpec& spec, int64_t id,
                                                     " SET " + sets + " WHERE id = ?"));
   st->BindText(1, now_);
   st->BindText(2, actor_);
-  DALIL_RETURN_IF_ERROR(BindRecord(*st, 3, spec, record, id));
-  st->BindInt(3 + static_cast<int>(spec.fields.size()), id);
+  BindNextLeaf(*st, 3);
+  DALIL_RETURN_IF_ERROR(BindRecord(*st, 4, spec, record, id));
+  st->BindInt(4 + static_cast<int>(spec.fields.size()), id);
   Status s = st->Run();
   if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
   DALIL_RETURN_IF_ERROR(s);
   DALIL_ASSIGN_OR_RETURN(json updated, store_->GetWith(db_, spec, id));
   DALIL_RETURN_IF_ERROR(Record(spec, id, ledger::Op::kUpdate, updated["version"].get<int64_t>(),
-                               &updated));
+                               &updated, prev));
   return updated;
 }
 
@@ -589,13 +626,15 @@ Status SqliteWriteTxn::Delete(const EntitySpec& spec, int64_t id,
       }
     }
   }
+  DALIL_ASSIGN_OR_RETURN(std::optional<uint64_t> prev, CurrentLeaf(spec, id));
   DALIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("DELETE FROM " + std::string(spec.table) +
                                                     " WHERE id = ?"));
   st.BindInt(1, id);
   Status s = st.Run();
   if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
   DALIL_RETURN_IF_ERROR(s);
-  return Record(spec, id, ledger::Op::kDelete, current["version"].get<int64_t>() + 1, nullptr);
+  return Record(spec, id, ledger::Op::kDelete, current["version"].get<int64_t>() + 1, nullptr,
+                prev);
 }
 
 Result<json> SqliteWriteTxn::Get(const EntitySpec& spec, int64_t id) {
