@@ -11,6 +11,7 @@ import signal
 import stat
 import subprocess
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -140,6 +141,42 @@ class CliTest(unittest.TestCase):
         for line in log.splitlines():
             entry = json.loads(line)
             self.assertEqual(set(entry), {"ts", "remote", "method", "path", "status", "bytes", "ms"})
+
+    def test_serve_signs_checkpoints_periodically_and_at_stop(self):
+        run("init", data_dir=self.data)
+        path = os.path.join(self.data, "dalil.toml")
+        with open(path, encoding="utf-8") as f:
+            conf = f.read()
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(conf.replace("checkpoint_interval_seconds = 300",
+                                 "checkpoint_interval_seconds = 1"))
+        db = os.path.join(self.data, "dalil.db")
+
+        def signed_sizes():
+            out = subprocess.run(["sqlite3", db, "SELECT size FROM ledger_checkpoints ORDER BY size"],
+                                 capture_output=True, text=True, check=True).stdout
+            return [int(x) for x in out.split()]
+
+        before = signed_sizes()
+        srv = Server(self.data)
+        try:
+            status, _ = srv.call("POST", "/api/v1/actors", {"kind": "protesters", "name_en": "A"})
+            self.assertEqual(status, 201)
+            deadline = time.time() + 10
+            while time.time() < deadline and max(signed_sizes()) == max(before):
+                time.sleep(0.2)
+            after_timer = signed_sizes()
+            self.assertEqual(max(after_timer), max(before) + 1, "no checkpoint signed by the timer")
+            status, _ = srv.call("POST", "/api/v1/actors", {"kind": "protesters", "name_en": "B"})
+            self.assertEqual(status, 201)
+        finally:
+            rc, out, err = srv.stop()
+        self.assertEqual(rc, 0, err)
+        # The last write is covered by a checkpoint signed at the latest at stop.
+        self.assertEqual(max(signed_sizes()), max(before) + 2)
+        r = run("verify", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("INTACT", r.stdout)
 
     def test_refuses_remote_address_without_accounts(self):
         run("init", data_dir=self.data)

@@ -868,6 +868,47 @@ class VerifyTest(LedgerCase):
         sql(self.db, "INSERT INTO incidents SELECT * FROM saved_row; DROP TABLE saved_row;")
         self.assertTampered(self.verify(), "incident %d" % iid, "restored outside Dalil")
 
+    def test_altered_history_pointers(self):
+        # The pointers of section 3: a record's `ledger_leaf`, a version's
+        # `prev`, a deleted record's tombstone.
+        srv = self.serve()
+        status, created = srv.call("POST", "/api/v1/incidents", {
+            "title_en": "Pointers", "start_date": "2021-03-02", "place_id": 13,
+            "event_type": "protests"})
+        self.assertEqual(status, 201, created)
+        iid = created["id"]
+        self.assertEqual(srv.call("PATCH", "/api/v1/incidents/%d" % iid,
+                                  {"title_en": "Pointers, updated", "version": 1})[0], 200)
+        self.assertEqual(srv.call("DELETE", "/api/v1/incidents/%d?version=2" % iid)[0], 204)
+        # Record ids are never reused after a delete.
+        status, again = srv.call("POST", "/api/v1/incidents", {
+            "title_en": "After the delete", "start_date": "2021-03-02", "place_id": 13,
+            "event_type": "protests"})
+        self.assertEqual(status, 201, again)
+        self.assertGreater(again["id"], iid)
+        srv.stop()
+        v1, v2, v3 = self.versions_of("incident", iid)
+        self.assertIntact(self.verify())
+        with self.subTest("ledger_leaf"):
+            sql(self.db, "UPDATE incidents SET ledger_leaf = ledger_leaf - 1 WHERE id = 7;")
+            self.assertTampered(self.verify(), "incident 7 does not point at its latest version",
+                                "history pointer was altered")
+            sql(self.db, "UPDATE incidents SET ledger_leaf = ledger_leaf + 1 WHERE id = 7;")
+            self.assertIntact(self.verify())
+        with self.subTest("prev"):
+            sql(self.db, "UPDATE ledger SET prev = NULL WHERE idx = %d;" % v2)
+            self.assertTampered(self.verify(), "incident %d version 2 at leaf %d" % (iid, v2),
+                                "history chain altered")
+            sql(self.db, "UPDATE ledger SET prev = %d WHERE idx = %d;" % (v1, v2))
+            self.assertIntact(self.verify())
+        with self.subTest("tombstone"):
+            sql(self.db, "UPDATE ledger_tombstones SET leaf = %d WHERE entity = 'incident' AND "
+                         "entity_id = %d;" % (v2, iid))
+            self.assertTampered(self.verify(), "tombstone of incident %d" % iid, "tombstone altered")
+            sql(self.db, "UPDATE ledger_tombstones SET leaf = %d WHERE entity = 'incident' AND "
+                         "entity_id = %d;" % (v3, iid))
+            self.assertIntact(self.verify())
+
     def set_node(self, level, idx, node):
         """Overwrites node (level, idx) where it is stored; returns the old value."""
         row = node_row(level, idx)

@@ -390,6 +390,7 @@ Result<VerifyReport> Verify(Database* log_db, Database* records_db, const Sensit
   std::unordered_map<uint64_t, RecordState> records;
   ledger::Frontier frontier;
   bool tree_intact = true;  // false after a missing leaf: the tree cannot be rebuilt
+  uint64_t node_mismatches = 0;
   uint64_t expected = 0;
   Status scan = [&]() -> Status {
     DALIL_ASSIGN_OR_RETURN(auto st, log_db->Cached(
@@ -414,8 +415,12 @@ Result<VerifyReport> Verify(Database* log_db, Database* records_db, const Sensit
         if (stored.substr(0, 32) != want.substr(0, 32)) {
           problems.Add(Leaf(idx) + ": its stored hash does not match its bytes");
         } else if (stored != want) {
-          problems.Add(Leaf(idx) + ": the tree nodes stored with it do not match the leaves "
-                       "(tree altered)");
+          // One altered leaf changes every node above it: name the first
+          // few, count the rest.
+          if (++node_mismatches <= 3) {
+            problems.Add(Leaf(idx) + ": the tree nodes stored with it do not match the leaves "
+                         "(tree altered)");
+          }
         }
         auto r = roots_at.find(frontier.size());
         if (r != roots_at.end()) r->second = frontier.Root();
@@ -472,6 +477,11 @@ Result<VerifyReport> Verify(Database* log_db, Database* records_db, const Sensit
   }();
   digester.join();
   DALIL_RETURN_IF_ERROR(scan);
+  if (node_mismatches > 3) {
+    problems.Add("... and " + std::to_string(node_mismatches - 3) +
+                 " more leaves whose stored tree nodes do not match (they lie above the "
+                 "leaves named here)");
+  }
   DALIL_RETURN_IF_ERROR(digest_status);
 
   // 2. Every record against the latest version the log holds for it.
