@@ -104,7 +104,9 @@ class Result {
     assert(ok());
     return std::get<T>(v_);
   }
-  T&& value() && {
+  // On a temporary Result these return the value itself, not a reference
+  // into the dying temporary, so `for (auto& x : *Load())` is safe.
+  T value() && {
     assert(ok());
     return std::get<T>(std::move(v_));
   }
@@ -112,6 +114,7 @@ class Result {
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T operator*() && { return std::move(*this).value(); }
 
  private:
   std::variant<T, Status> v_;

@@ -5,25 +5,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <condition_variable>
-#include <sstream>
-#include <mutex>
-#include <thread>
-
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <sstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "base/text.h"
 #include "cli/config.h"
 #include "http/api/api.h"
 #include "http/server.h"
 #include "importer/bundle.h"
-#include "base/text.h"
 #include "ledger/checkpoint.h"
 #include "store/sqlite/sqlite_store.h"
 

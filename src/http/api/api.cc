@@ -5,6 +5,7 @@
 
 #include "base/error_map.h"
 #include "base/text.h"
+#include "http/api/respond.h"
 
 namespace dalil::embedded {
 std::string_view index_html();
@@ -21,17 +22,7 @@ using nlohmann::json;
 // Every request acts as "system" until accounts exist (security issue).
 constexpr const char* kActor = "system";
 
-Response JsonResponse(int status, const json& body) {
-  Response r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::strict);
-  return r;
-}
-
-Response Error(const Status& s) {
-  return http::ErrorResponse(HttpStatusFor(s.code()), std::string(CodeName(s.code())),
-                             s.message(), s.field());
-}
+Response Error(const Status& s) { return ErrorResponse(s); }
 
 Result<int64_t> ParseId(const Request& req) {
   auto it = req.params.find("id");

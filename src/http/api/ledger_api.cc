@@ -6,6 +6,7 @@
 #include "base/error_map.h"
 #include "base/text.h"
 #include "http/api/api.h"
+#include "http/api/respond.h"
 
 namespace dalil::api {
 namespace {
@@ -14,24 +15,9 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-Response Json(int status, const json& body) {
-  Response r;
-  r.status = status;
-  r.body = body.dump(-1, ' ', false, json::error_handler_t::strict);
-  return r;
-}
-
-Response Error(const Status& s) {
-  return http::ErrorResponse(HttpStatusFor(s.code()), std::string(CodeName(s.code())),
-                             s.message(), s.field());
-}
-
-Response Text(std::string body) {
-  Response r;
-  r.content_type = "text/plain; charset=utf-8";
-  r.body = std::move(body);
-  return r;
-}
+Response Json(int status, const json& body) { return JsonResponse(status, body); }
+Response Error(const Status& s) { return ErrorResponse(s); }
+Response Text(std::string body) { return TextResponse(std::move(body)); }
 
 std::string B64(const ledger::Hash& h) {
   return ledger::Base64Encode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));

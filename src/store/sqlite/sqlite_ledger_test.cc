@@ -214,7 +214,9 @@ TEST_F(LedgerStoreTest, SensitivePlaintextNeverEntersContentOrLeaves) {
   ASSERT_TRUE(store_->Update("user:1", E("person"), (*p)["id"], {{"sex", "female"}}).ok());
   auto h2 = store_->History(E("person"), (*p)["id"]);
   EXPECT_NE(json::parse((*h2)[1].content)["fields"]["name"], name);
-  for (const auto& leaf : *store_->Leaves(0, *store_->LedgerSize())) {
+  auto leaves = store_->Leaves(0, *store_->LedgerSize());
+  ASSERT_TRUE(leaves.ok());
+  for (const auto& leaf : *leaves) {
     EXPECT_EQ(leaf.data.find("زينب"), std::string::npos);
   }
   ExpectIntact();
