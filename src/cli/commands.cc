@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -19,6 +20,8 @@
 
 #include "base/text.h"
 #include "cli/config.h"
+#include "figures/query.h"
+#include "figures/render.h"
 #include "http/api/api.h"
 #include "http/server.h"
 #include "importer/bundle.h"
@@ -193,7 +196,8 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
     api::RegisterRoutes(router, store.get(), &blobs,
                         {.max_json_depth = c.max_json_depth,
                          .version = DALIL_VERSION,
-                         .signing_key = &key});
+                         .signing_key = &key,
+                         .figure_rules = c.figure_rules});
     http::Server server(c.server, router);
     DALIL_RETURN_IF_ERROR(server.Listen());
 
@@ -303,6 +307,57 @@ CommandRun SetupLedger(CLI::App* app, const GlobalFlags* g) {
   };
 }
 
+// --- figures --------------------------------------------------------------
+
+struct FiguresFlags {
+  std::string place, from, to, type, actor, by, as_of;
+  std::string format = "table";
+  std::string digits = "arabic-indic";
+};
+
+CommandRun SetupFigures(CLI::App* app, const GlobalFlags* g) {
+  auto f = std::make_shared<FiguresFlags>();
+  app->add_option("--place", f->place, "Place id or ISO code (IQ-DQ); includes places under it");
+  app->add_option("--from", f->from, "First day, YYYY-MM-DD");
+  app->add_option("--to", f->to, "Last day, YYYY-MM-DD");
+  app->add_option("--type", f->type, "ACLED event type (protests, ...)");
+  app->add_option("--actor", f->actor, "Perpetrator actor id");
+  app->add_option("--by", f->by, "Group by governorate, district, week, month, actor or type");
+  app->add_option("--as-of", f->as_of, "Detained/abducted: people held on this day");
+  app->add_option("--format", f->format, "table, json or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  app->add_option("--digits", f->digits, "Digits of Arabic phrases: arabic-indic or western")
+      ->check(CLI::IsMember({"arabic-indic", "western"}));
+  return [g, f]() -> Status {
+    DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
+    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
+    std::vector<std::pair<std::string, std::string>> params;
+    for (const auto& [name, value] :
+         {std::pair<const char*, const std::string*>{"place", &f->place}, {"from", &f->from},
+          {"to", &f->to}, {"type", &f->type}, {"actor", &f->actor}, {"by", &f->by},
+          {"as_of", &f->as_of}}) {
+      if (!value->empty()) params.emplace_back(name, *value);
+    }
+    auto req = figures::ParseFigureRequest(*store, params, c.figure_rules);
+    if (!req.ok()) {
+      // Name the flag, not the query parameter.
+      std::string field = req.status().field();
+      if (field.rfind("query.", 0) == 0) field = "--" + field.substr(6);
+      std::replace(field.begin(), field.end(), '_', '-');
+      return Status(req.status().code(), req.status().message(), field);
+    }
+    DALIL_ASSIGN_OR_RETURN(auto groups, figures::ComputeFigures(*store, *req));
+    figures::RenderOptions render;
+    if (f->digits == "western") render.arabic_digits = figures::Digits::kWestern;
+    std::string out;
+    if (f->format == "json") out = figures::FiguresJson(groups, render).dump(2) + "\n";
+    else if (f->format == "csv") out = figures::FiguresCsv(groups, render);
+    else out = figures::FiguresTable(groups, render);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return Status::Ok();
+  };
+}
+
 // --- openapi --------------------------------------------------------------
 
 CommandRun SetupOpenApi(CLI::App*, const GlobalFlags*) {
@@ -323,6 +378,7 @@ const Command kCommands[] = {
     {"serve", "Run the web server", SetupServe},
     {"verify", "Check the database against its tamper-evident ledger", SetupVerify},
     {"ledger", "Sign checkpoints and show the ledger's key", SetupLedger},
+    {"figures", "Casualty figures from verified records", SetupFigures},
     {"openapi", "Print the OpenAPI document of the API", SetupOpenApi},
 };
 

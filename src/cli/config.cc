@@ -38,6 +38,14 @@ checkpoint_interval_seconds = 300
 # The signing key, relative to the data directory. Keep a copy offline: a
 # lost key cannot sign again (old checkpoints stay verifiable).
 key_file = "keys/ledger.key"
+
+[figures]
+# Claims count only from sources this reliable or better (HURIDOCS scale:
+# highly_reliable, reliable, fairly_reliable, not_usually_reliable,
+# highly_unreliable, unknown).
+credible_reliability = "reliable"
+# A figure backed by fewer independent credible sources is provisional.
+min_sources = 2
 )";
 }
 
@@ -55,7 +63,7 @@ Result<Config> LoadConfig(const std::string& data_dir) {
                                                std::string(e.description()) + " at line " +
                                                std::to_string(e.source().begin.line));
   }
-  static const std::set<std::string> kSections = {"server", "api", "ledger"};
+  static const std::set<std::string> kSections = {"server", "api", "ledger", "figures"};
   for (const auto& [k, v] : t) {
     if (!kSections.count(std::string(k.str()))) {
       return Status::Invalid(std::string(k.str()), "is not a section of dalil.toml");
@@ -91,8 +99,10 @@ Result<Config> LoadConfig(const std::string& data_dir) {
       "request_timeout_seconds", "keep_alive_timeout_seconds", "access_log"};
   static const std::set<std::string> kApiKeys = {"max_json_depth"};
   static const std::set<std::string> kLedgerKeys = {"checkpoint_interval_seconds", "key_file"};
+  static const std::set<std::string> kFigureKeys = {"credible_reliability", "min_sources"};
   for (const auto& [section, keys] : {std::pair{"server", &kServerKeys}, std::pair{"api", &kApiKeys},
-                                      std::pair{"ledger", &kLedgerKeys}}) {
+                                      std::pair{"ledger", &kLedgerKeys},
+                                      std::pair{"figures", &kFigureKeys}}) {
     if (auto* tab = t[section].as_table()) {
       for (const auto& [k, v] : *tab) {
         if (!keys->count(std::string(k.str()))) {
@@ -117,6 +127,15 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   std::string key = "keys/ledger.key";
   get_str("ledger", "key_file", key);
   c.ledger_key_path = (!key.empty() && key[0] == '/') ? key : data_dir + "/" + key;
+  std::string credible = "reliable";
+  get_str("figures", "credible_reliability", credible);
+  auto rank = figures::ReliabilityRank(credible);
+  if (!rank && err.ok()) {
+    err = Status::Invalid("figures.credible_reliability",
+                          "must be a HURIDOCS reliability such as reliable or fairly_reliable");
+  }
+  if (rank) c.figure_rules.credible_reliability = *rank;
+  get_int("figures", "min_sources", c.figure_rules.min_sources, 1, 100);
   if (!err.ok()) return err;
   return c;
 }

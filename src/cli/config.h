@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/status.h"
+#include "figures/counting.h"
 #include "http/server.h"
 
 namespace dalil::cli {
@@ -23,6 +24,7 @@ struct Config {
   // Seconds between checkpoints signed while serving; 0 turns them off.
   int checkpoint_interval_seconds = 300;
   std::string ledger_key_path;  // default <data_dir>/keys/ledger.key
+  figures::Rules figure_rules;  // [figures] credible_reliability, min_sources
 
   std::string DatabasePath() const { return data_dir + "/dalil.db"; }
   std::string EvidenceDir() const { return data_dir + "/evidence"; }

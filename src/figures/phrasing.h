@@ -27,7 +27,7 @@
 // Arabic number-noun agreement follows the number as it is read aloud, on
 // its last two digits (Arabic reads 260 as "two hundred and sixty"):
 //   1        the noun and واحد, no digit:   قتيل واحد
-//   2        the dual, no digit:            قتيلان (after a preposition: قتيلين)
+//   2        the dual, no digit:            قتيلان (after من، عن، إلى: قتيلين)
 //   3-10     plural:                        ٣ قتلى، ١٠٣ قتلى، ٢١٠ قتلى
 //   11-99    accusative singular:           ١١ قتيلاً، ٢٦٠ قتيلاً
 //   00       genitive singular:             ١٠٠ قتيل، ٢٠٠ قتيل، ١٬٠٠٠ قتيل
@@ -77,8 +77,8 @@ struct Range {
 // Errors (kInvalidArgument): an unknown category (field "category"); a
 // negative min (field "range.min"); max below min (field "range.max"); the
 // range [0, open), for which no figure is defensible (field "range").
-Result<std::string> Phrase(std::string_view category, const Range& r,
-                           Lang lang, Digits digits = Digits::kWestern);
+Result<std::string> Phrase(std::string_view category, const Range& r, Lang lang,
+                           Digits digits = Digits::kWestern);
 
 }  // namespace dalil::figures
 

@@ -213,14 +213,15 @@ std::string CanonicalContent(const model::EntitySpec& spec, const nlohmann::json
   out += ",\"fields\":{";
   bool first = true;
   for (const model::Field* f : SortedFields(spec)) {
+    // Unset fields are left out, so adding an optional field to an entity
+    // later does not change the content of versions written before it.
+    auto it = record.find(std::string(f->name));
+    if (it == record.end() || it->is_null()) continue;
     if (!first) out.push_back(',');
     first = false;
     AppendString(out, f->name);
     out.push_back(':');
-    auto it = record.find(std::string(f->name));
-    if (it == record.end() || it->is_null()) {
-      out += "null";
-    } else if (f->sensitive) {
+    if (f->sensitive) {
       AppendString(out, CommitSensitive(salt, f->name, *it));
     } else {
       AppendValue(out, *it);

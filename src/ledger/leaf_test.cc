@@ -48,7 +48,8 @@ std::string Reference(const model::EntitySpec& spec, const json& record, std::st
   json fields = json::object();
   for (const auto& f : spec.fields) {
     json v = record.value(std::string(f.name), json());
-    if (f.sensitive && !v.is_null()) {
+    if (v.is_null()) continue;  // unset fields are left out
+    if (f.sensitive) {
       std::string in(salt);
       in.append(f.name);
       in.push_back('\0');

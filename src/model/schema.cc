@@ -162,6 +162,9 @@ const Field kPersonFields[] = {
     {.name = "affiliation", .type = FT::kText, .sensitive = true,
      .max_length = 500},
     {.name = "notes", .type = FT::kText, .max_length = 10000},
+    {.name = "merged_into_id", .type = FT::kRef, .ref = "person", .filterable = true,
+     .description = "Set by a reviewer when this record is the same person as another: "
+                    "figures count them once. Clearing it undoes the merge."},
 };
 
 const Field kSourceFields[] = {

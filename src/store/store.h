@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -111,6 +112,51 @@ struct VerifyReport {
   bool intact() const { return problems.empty(); }
 };
 
+// What the figures need, read on one snapshot: the verified incidents a
+// filter selects, their credible-or-not claims (with the source's
+// reliability), named victims' outcomes and status changes, perpetrators,
+// person merges, and the places and actors for grouping and labels.
+struct FigureRows {
+  struct Incident {
+    int64_t id;
+    std::string start_date, end_date, event_type;
+    int64_t place_id;
+  };
+  struct Claim {
+    int64_t id, incident, source;
+    std::string category;
+    int64_t min;
+    std::optional<int64_t> max;
+    std::string reliability;
+  };
+  struct Outcome {
+    int64_t id, incident, person;
+    std::string kind;
+    std::string date;  // empty when unknown
+    std::optional<int64_t> source;
+  };
+  struct Change {
+    int64_t outcome;
+    std::string status, date;
+  };
+  struct Place {
+    std::optional<int64_t> parent;
+    std::string level, name_en, name_ar, iso_code;
+  };
+  struct Actor {
+    std::optional<int64_t> parent;
+    std::string name_en, name_ar;
+  };
+  std::vector<Incident> incidents;
+  std::vector<Claim> claims;
+  std::vector<Outcome> outcomes;
+  std::vector<Change> changes;
+  std::vector<std::pair<int64_t, int64_t>> perpetrators;  // (incident, actor)
+  std::map<int64_t, int64_t> merged_into;                 // person -> person
+  std::map<int64_t, Place> places;
+  std::map<int64_t, Actor> actors;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -158,6 +204,10 @@ class Store {
   // outside observer. Errors only when the check could not run.
   virtual Result<VerifyReport> VerifyLedger(const ledger::Verifier& key,
                                             const std::optional<std::string>& saved_note) = 0;
+
+  // The rows behind figures for the verified incidents `filter` selects
+  // (within_place, from/to, actor and exact-match fields of incidents).
+  virtual Result<FigureRows> LoadFigureRows(const ListQuery& filter) = 0;
 
   // Convenience single-record writes, each its own transaction.
   Result<json> Create(const std::string& actor, const model::EntitySpec& spec,

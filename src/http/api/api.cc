@@ -5,6 +5,8 @@
 
 #include "base/error_map.h"
 #include "base/text.h"
+#include "figures/query.h"
+#include "figures/render.h"
 #include "http/api/respond.h"
 
 namespace dalil::embedded {
@@ -334,6 +336,27 @@ void RegisterRoutes(http::Router& router, store::Store* store,
     }
   }
   RegisterLedgerRoutes(router, store, options);
+  router.Add("GET", "/api/v1/figures",
+             "Casualty figures from verified records, with the records behind them",
+             [store, options](Request& req) {
+               // digits=western|arabic-indic chooses the Arabic phrase's digits.
+               std::vector<std::pair<std::string, std::string>> params;
+               figures::RenderOptions render;
+               for (const auto& [k, v] : req.query) {
+                 if (k != "digits") {
+                   params.emplace_back(k, v);
+                 } else if (v == "western") {
+                   render.arabic_digits = figures::Digits::kWestern;
+                 } else if (v != "arabic-indic") {
+                   return Error(Status::Invalid("query.digits", "must be western or arabic-indic"));
+                 }
+               }
+               auto request = figures::ParseFigureRequest(*store, params, options.figure_rules);
+               if (!request.ok()) return Error(request.status());
+               auto groups = figures::ComputeFigures(*store, *request);
+               if (!groups.ok()) return Error(groups.status());
+               return JsonResponse(200, {{"groups", figures::FiguresJson(*groups, render)}});
+             });
   router.Add("GET", "/api/v1/event-types", "ACLED event and sub-event types",
              [](Request&) {
                json out = json::array();

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "figures/counting.h"
 #include "http/router.h"
 #include "ledger/checkpoint.h"
 #include "store/blob_store.h"
@@ -25,6 +26,7 @@ struct ApiOptions {
   // router.
   const ledger::SigningKey* signing_key = nullptr;
   int64_t max_leaves_per_page = 1000;
+  figures::Rules figure_rules;  // credible reliability, sources for non-provisional
 };
 
 // Registers every route. `store` and `blobs` must outlive the router.

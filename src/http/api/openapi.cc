@@ -208,6 +208,21 @@ json BuildOpenApi(const http::Router& router) {
     const bool history = EndsWith(route.pattern, "/history");
     const bool text_route = route.pattern == "/api/v1/ledger/key" ||
                             route.pattern == "/api/v1/ledger/checkpoint";
+    if (route.pattern == "/api/v1/figures") {
+      const std::pair<const char*, const char*> kFigureParams[] = {
+          {"place", "Place id or ISO code; includes every place under it."},
+          {"from", "First day (YYYY-MM-DD): incidents overlapping [from, to]."},
+          {"to", "Last day (YYYY-MM-DD)."},
+          {"type", "ACLED event type."},
+          {"actor", "Perpetrator actor id (and its units)."},
+          {"by", "governorate, district, week, month, actor or type."},
+          {"as_of", "Detained and abducted: people held on this day (YYYY-MM-DD)."},
+          {"digits", "Digits of the Arabic phrase: arabic-indic (default) or western."}};
+      for (const auto& [name, desc] : kFigureParams) {
+        params.push_back(QueryParam(name, {{"type", "string"}}, desc));
+      }
+      op["responses"].update(ErrorResponses({400}));
+    }
     if (history || route.pattern.rfind("/api/v1/ledger/", 0) == 0) {
       spec = nullptr;  // documented below as ledger routes
       for (const auto& [name, desc] : LedgerParams(route.pattern)) {

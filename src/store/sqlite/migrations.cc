@@ -4,6 +4,7 @@ namespace dalil::embedded {
 std::string_view migration_0001();
 std::string_view migration_0002();
 std::string_view migration_0003();
+std::string_view migration_0004();
 }  // namespace dalil::embedded
 
 namespace dalil::sqlite {
@@ -14,6 +15,7 @@ std::span<const std::string_view> Migrations() {
       embedded::migration_0001(),
       embedded::migration_0002(),
       embedded::migration_0003(),
+      embedded::migration_0004(),
   };
   return kAll;
 }

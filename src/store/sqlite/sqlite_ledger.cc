@@ -451,10 +451,9 @@ Result<VerifyReport> Verify(Database* log_db, Database* records_db, const Sensit
                      " (version altered)");
       }
       RecordState& rs = records[Key(static_cast<uint8_t>(e), id)];
-      const std::optional<uint64_t> prev =
-          st->IsNull(3) ? std::nullopt : std::optional<uint64_t>(st->Int(3));
-      const std::optional<uint64_t> want_prev =
-          rs.last_version == 0 ? std::nullopt : std::optional<uint64_t>(rs.latest_leaf);
+      // -1 stands for "none" (a create points back at nothing).
+      const int64_t prev = st->IsNull(3) ? -1 : st->Int(3);
+      const int64_t want_prev = rs.last_version == 0 ? -1 : static_cast<int64_t>(rs.latest_leaf);
       if (rs.deleted) problems.Add(what + " at " + Leaf(idx) + " comes after the record was deleted");
       if (version != rs.last_version + 1) {
         problems.Add(Label(leaf->entity, id) + ": version " + std::to_string(version) + " at " +

@@ -232,6 +232,76 @@ class SqliteStore : public Store {
     return r;
   }
 
+  Result<FigureRows> LoadFigureRows(const ListQuery& filter) override {
+    return WithReader([&](Database* db) -> Result<FigureRows> {
+      const EntitySpec& incidents = *model::FindEntityByName("incident");
+      DALIL_ASSIGN_OR_RETURN(Where w, BuildWhere(incidents, filter));
+      // Only verified incidents count.
+      const std::string chosen =
+          "SELECT id FROM incidents" + w.sql + " AND review_status = 'verified'";
+      FigureRows out;
+      DALIL_RETURN_IF_ERROR(db->Exec("BEGIN"));  // one snapshot for all six reads
+      Status s = [&]() -> Status {
+        auto run = [&](const std::string& sql, bool bind, auto&& each) -> Status {
+          DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare(sql));
+          if (bind) w.Bind(st, 1);
+          while (true) {
+            DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+            if (!row) return Status::Ok();
+            each(st);
+          }
+        };
+        auto opt_int = [](Statement& st, int c) {
+          return st.IsNull(c) ? std::optional<int64_t>() : std::optional<int64_t>(st.Int(c));
+        };
+        DALIL_RETURN_IF_ERROR(run(
+            "SELECT id, start_date, end_date, event_type, place_id FROM incidents WHERE id IN (" +
+                chosen + ")",
+            true, [&](Statement& st) {
+              out.incidents.push_back({st.Int(0), st.Text(1), st.Text(2), st.Text(3), st.Int(4)});
+            }));
+        DALIL_RETURN_IF_ERROR(run(
+            "SELECT c.id, c.incident_id, c.source_id, c.category, c.count_min, c.count_max, "
+            "s.reliability FROM claims c JOIN sources s ON s.id = c.source_id "
+            "WHERE c.incident_id IN (" + chosen + ")",
+            true, [&](Statement& st) {
+              out.claims.push_back({st.Int(0), st.Int(1), st.Int(2), st.Text(3), st.Int(4),
+                                    opt_int(st, 5), st.Text(6)});
+            }));
+        DALIL_RETURN_IF_ERROR(run(
+            "SELECT id, incident_id, person_id, kind, date, source_id FROM outcomes "
+            "WHERE incident_id IN (" + chosen + ")",
+            true, [&](Statement& st) {
+              out.outcomes.push_back({st.Int(0), st.Int(1), st.Int(2), st.Text(3),
+                                      st.IsNull(4) ? std::string() : st.Text(4), opt_int(st, 5)});
+            }));
+        DALIL_RETURN_IF_ERROR(run(
+            "SELECT u.outcome_id, u.status, u.date FROM outcome_updates u JOIN outcomes o "
+            "ON o.id = u.outcome_id WHERE o.incident_id IN (" + chosen + ")",
+            true, [&](Statement& st) { out.changes.push_back({st.Int(0), st.Text(1), st.Text(2)}); }));
+        DALIL_RETURN_IF_ERROR(run(
+            "SELECT incident_id, actor_id FROM involvements WHERE role = 'perpetrator' AND "
+            "incident_id IN (" + chosen + ")",
+            true, [&](Statement& st) { out.perpetrators.emplace_back(st.Int(0), st.Int(1)); }));
+        DALIL_RETURN_IF_ERROR(run(
+            "SELECT id, merged_into_id FROM persons WHERE merged_into_id IS NOT NULL", false,
+            [&](Statement& st) { out.merged_into[st.Int(0)] = st.Int(1); }));
+        DALIL_RETURN_IF_ERROR(run(
+            "SELECT id, parent_id, level, name_en, name_ar, iso_code FROM places", false,
+            [&](Statement& st) {
+              out.places[st.Int(0)] = {opt_int(st, 1), st.Text(2), st.Text(3), st.Text(4),
+                                       st.Text(5)};
+            }));
+        return run("SELECT id, parent_id, name_en, name_ar FROM actors", false, [&](Statement& st) {
+          out.actors[st.Int(0)] = {opt_int(st, 1), st.Text(2), st.Text(3)};
+        });
+      }();
+      db->Exec("COMMIT");
+      if (!s.ok()) return s;
+      return out;
+    });
+  }
+
   // Shared by reads and write transactions.
   Result<json> GetWith(Database* db, const EntitySpec& spec, int64_t id) {
     DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT " + SelectColumns(spec) + " FROM " +
@@ -293,11 +363,21 @@ class SqliteStore : public Store {
     return result;
   }
 
-  Result<ListResult> ListWith(Database* db, const EntitySpec& spec,
-                              const ListQuery& q) {
-    std::string where = " WHERE 1=1";
-    // Binders run in the same order as the placeholders were written.
+  // The WHERE clause of a list query and, in placeholder order, what binds
+  // its values. Identifiers come from the entity tables only.
+  struct Where {
+    std::string sql;
     std::vector<std::function<void(Statement&, int)>> binds;
+    void Bind(Statement& st, int first) const {
+      for (size_t i = 0; i < binds.size(); ++i) binds[i](st, first + static_cast<int>(i));
+    }
+  };
+
+  static Result<Where> BuildWhere(const EntitySpec& spec, const ListQuery& q) {
+    Where w;
+    std::string& where = w.sql;
+    auto& binds = w.binds;
+    where = " WHERE 1=1";
     for (const auto& [name, value] : q.equals) {
       const Field* f = spec.FindField(name);
       if (f == nullptr || !f->filterable) {
@@ -337,6 +417,13 @@ class SqliteStore : public Store {
       int64_t a = *q.actor;
       binds.push_back([a](Statement& st, int i) { st.BindInt(i, a); });
     }
+    return w;
+  }
+
+  Result<ListResult> ListWith(Database* db, const EntitySpec& spec,
+                              const ListQuery& q) {
+    DALIL_ASSIGN_OR_RETURN(Where w, BuildWhere(spec, q));
+    const std::string& where = w.sql;
     const Field* sort_field = spec.FindField(q.sort);
     bool sort_ok = model::IsSystemField(q.sort) || (sort_field && sort_field->sortable);
     if (!sort_ok) {
@@ -347,7 +434,7 @@ class SqliteStore : public Store {
     {
       DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare("SELECT COUNT(*) FROM " +
                                                        std::string(spec.table) + where));
-      for (size_t i = 0; i < binds.size(); ++i) binds[i](st, static_cast<int>(i + 1));
+      w.Bind(st, 1);
       DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
       (void)row;
       out.total = st.Int(0);
@@ -357,8 +444,8 @@ class SqliteStore : public Store {
                       (q.descending ? " DESC" : " ASC") + ", id" +
                       (q.descending ? " DESC" : " ASC") + " LIMIT ? OFFSET ?";
     DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare(sql));
-    int i = 1;
-    for (auto& b : binds) b(st, i++);
+    w.Bind(st, 1);
+    int i = 1 + static_cast<int>(w.binds.size());
     st.BindInt(i++, q.limit);
     st.BindInt(i++, q.offset);
     while (true) {
@@ -381,16 +468,23 @@ class SqliteStore : public Store {
                                 " is newer than this Dalil understands (" +
                                 std::to_string(migrations.size()) + ")");
     }
-    for (size_t i = current; i < migrations.size(); ++i) {
-      DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
-      Status s = writer_->Exec(std::string(migrations[i]));
-      if (s.ok() && i + 1 == kLedgerMigration) s = AdoptExistingRecords();
-      if (s.ok()) s = writer_->Exec("PRAGMA user_version = " + std::to_string(i + 1));
-      if (s.ok()) s = writer_->Exec("COMMIT");
-      if (!s.ok()) {
-        writer_->Exec("ROLLBACK");
-        return Status(s.code(), "migration " + std::to_string(i + 1) + ": " + s.message());
-      }
+    if (static_cast<size_t>(current) == migrations.size()) return Status::Ok();
+    // All pending migrations in one transaction: a crash leaves the schema
+    // as it was. Records that exist when the ledger appears get their leaves
+    // after the last migration, when the entity tables have every column
+    // the code reads.
+    DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+    Status s;
+    for (size_t i = current; s.ok() && i < migrations.size(); ++i) {
+      s = writer_->Exec(std::string(migrations[i]));
+      if (!s.ok()) s = Status(s.code(), "migration " + std::to_string(i + 1) + ": " + s.message());
+    }
+    if (s.ok() && static_cast<size_t>(current) < kLedgerMigration) s = AdoptExistingRecords();
+    if (s.ok()) s = writer_->Exec("PRAGMA user_version = " + std::to_string(migrations.size()));
+    if (s.ok()) s = writer_->Exec("COMMIT");
+    if (!s.ok()) {
+      writer_->Exec("ROLLBACK");
+      return s;
     }
     return Status::Ok();
   }
@@ -509,15 +603,15 @@ Status SqliteWriteTxn::CheckReferences(const EntitySpec& spec, const json& recor
       return Status::Invalid(std::string(f.name), "no " + std::string(target.name) +
                                                       " with id " + std::to_string(ref_id));
     }
-    // A place or actor may not sit under itself.
-    if (f.name == "parent_id" && self_id > 0) {
+    // A place may not sit under itself, nor a person be merged into itself.
+    if (f.ref == spec.name && self_id > 0) {
       int64_t cur = ref_id;
       for (int depth = 0; cur != 0 && depth < 1000; ++depth) {
         if (cur == self_id) {
-          return Status::Invalid("parent_id", "would put the " + std::string(spec.name) +
-                                                  " inside itself");
+          return Status::Invalid(std::string(f.name), "would put the " + std::string(spec.name) +
+                                                          " inside itself");
         }
-        DALIL_ASSIGN_OR_RETURN(auto up, db_->Cached("SELECT parent_id FROM " +
+        DALIL_ASSIGN_OR_RETURN(auto up, db_->Cached("SELECT " + std::string(f.name) + " FROM " +
                                                           std::string(spec.table) +
                                                           " WHERE id = ?"));
         up->BindInt(1, cur);

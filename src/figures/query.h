@@ -1,0 +1,53 @@
+// Figures over the database: gathers the rows behind a filter (one
+// snapshot, store::Store::LoadFigureRows), applies the counting rules of
+// counting.h per verified incident, and aggregates by governorate, district,
+// week, month, perpetrator or event type. Computed on every call from the
+// records themselves: no cache to go stale.
+#ifndef DALIL_FIGURES_QUERY_H_
+#define DALIL_FIGURES_QUERY_H_
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "figures/counting.h"
+#include "store/store.h"
+
+namespace dalil::figures {
+
+enum class GroupBy { kTotal, kGovernorate, kDistrict, kWeek, kMonth, kActor, kType };
+// "governorate", "district", "week", "month", "actor", "type"; "" is kTotal.
+std::optional<GroupBy> ParseGroupBy(std::string_view name);
+
+struct FigureRequest {
+  store::ListQuery filter;  // within_place, from, to, actor, equals event_type
+  GroupBy by = GroupBy::kTotal;
+  Rules rules;
+};
+
+struct Group {
+  std::string key;  // "IQ-DQ", "2021-W08", "2021-02", actor id, event type, "total"
+  std::string name_en, name_ar;
+  std::map<Category, Figure> figures;
+};
+
+// Reads the parameters shared by `dalil figures` and GET /api/v1/figures:
+// place (id or ISO code), from, to (YYYY-MM-DD), type (event type), actor
+// (id), by, as_of. Unknown names and bad values are kInvalidArgument naming
+// the parameter (field "query.<name>").
+Result<FigureRequest> ParseFigureRequest(
+    store::Store& store, const std::vector<std::pair<std::string, std::string>>& params,
+    const Rules& rules);
+
+// Groups in key order. An incident with several perpetrators counts in each
+// of their groups (so actor groups may overlap); an incident whose place
+// lies under no district is grouped under "unknown".
+Result<std::vector<Group>> ComputeFigures(store::Store& store, const FigureRequest& request);
+
+// ISO 8601 week of a day ("2021-W08") and its month ("2021-02").
+std::string IsoWeek(int64_t days_since_epoch);
+
+}  // namespace dalil::figures
+
+#endif  // DALIL_FIGURES_QUERY_H_
