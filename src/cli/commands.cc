@@ -150,7 +150,8 @@ CommandRun SetupDemo(CLI::App*, const GlobalFlags* g) {
     }
     auto bundle = nlohmann::json::parse(embedded::demo_json(), nullptr, false);
     if (bundle.is_discarded()) return Status::Internal("embedded demo data is not JSON");
-    DALIL_ASSIGN_OR_RETURN(auto result, importer::LoadBundle(*store, bundle, "demo"));
+    store::BlobStore blobs(c.EvidenceDir());
+    DALIL_ASSIGN_OR_RETURN(auto result, importer::LoadBundle(*store, bundle, "demo", &blobs));
     std::printf("Loaded the demo dataset: %lld records", static_cast<long long>(result.total));
     for (const auto& [kind, count] : result.created) {
       std::printf(", %lld %s", static_cast<long long>(count), kind.c_str());

@@ -30,7 +30,8 @@ class DemoFiguresTest : public ::testing::Test {
     std::ifstream in(std::string(DALIL_SOURCE_DIR) + "/data/demo/demo.json");
     std::stringstream ss;
     ss << in.rdbuf();
-    ASSERT_TRUE(importer::LoadBundle(*store_, json::parse(ss.str()), "demo").ok());
+    store::BlobStore blobs((dir_ / "evidence").string());
+    ASSERT_TRUE(importer::LoadBundle(*store_, json::parse(ss.str()), "demo", &blobs).ok());
   }
   void TearDown() override {
     store_.reset();

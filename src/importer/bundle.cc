@@ -1,11 +1,13 @@
 #include "importer/bundle.h"
 
+#include "ledger/checkpoint.h"
+
 namespace dalil::importer {
 
 using nlohmann::json;
 
 Result<BundleResult> LoadBundle(store::Store& store, const json& bundle,
-                                const std::string& actor) {
+                                const std::string& actor, const store::BlobStore* blobs) {
   if (!bundle.is_object()) return Status::Invalid("bundle", "must be a JSON object");
   for (const auto& [key, value] : bundle.items()) {
     if (key == "format" || key == "notice") continue;
@@ -49,7 +51,37 @@ Result<BundleResult> LoadBundle(store::Store& store, const json& bundle,
             *v = *id;
           }
         }
-        auto created = txn.Create(*spec, rec);
+        model::Writer writer = model::Writer::kClient;
+        if (spec->name == "evidence") {
+          // The file comes with the record; its hash and size are computed
+          // here, never taken from the bundle.
+          auto text = rec.find("$content");
+          auto b64 = rec.find("$content_base64");
+          if (text == rec.end() && b64 == rec.end()) {
+            return Status::Invalid(label, "evidence needs its file as $content or $content_base64");
+          }
+          if (blobs == nullptr) return Status::Invalid(label, "evidence cannot be loaded here");
+          std::string bytes;
+          if (text != rec.end()) {
+            if (!text->is_string()) return Status::Invalid(label + ".$content", "must be a string");
+            bytes = text->get<std::string>();
+          } else {
+            auto decoded = b64->is_string() ? ledger::Base64Decode(b64->get<std::string>())
+                                            : std::nullopt;
+            if (!decoded) return Status::Invalid(label + ".$content_base64", "is not base64");
+            bytes = *decoded;
+          }
+          rec.erase("$content");
+          rec.erase("$content_base64");
+          for (const char* k : {"sha256", "size"}) {
+            if (rec.contains(k)) return Status::Invalid(label + "." + k, "is computed from the file");
+          }
+          DALIL_ASSIGN_OR_RETURN(std::string sha, blobs->Put(bytes));
+          rec["sha256"] = sha;
+          rec["size"] = static_cast<int64_t>(bytes.size());
+          writer = model::Writer::kServer;
+        }
+        auto created = txn.Create(*spec, rec, writer);
         if (!created.ok()) {
           const Status& e = created.status();
           return Status(e.code(), e.message(),
@@ -59,6 +91,7 @@ Result<BundleResult> LoadBundle(store::Store& store, const json& bundle,
           if (!ids.emplace(self_key, (*created)["id"].get<int64_t>()).second) {
             return Status::Invalid(label + ".$key", "is used twice");
           }
+          result.ids[self_key] = (*created)["id"].get<int64_t>();
         }
         ++result.created[std::string(spec->plural)];
         ++result.total;

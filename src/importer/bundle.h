@@ -6,6 +6,10 @@
 // be a "$key" of a record loaded earlier, a numeric id of an existing
 // record, or, for places, an ISO code ("IQ-DQ"). Entities load in
 // model::AllEntities() order.
+//
+// Evidence records carry their file inline as "$content" (UTF-8 text) or
+// "$content_base64"; the file is stored in `blobs` (hashed at intake) and
+// the record gets its sha256 and size from it.
 #ifndef DALIL_IMPORTER_BUNDLE_H_
 #define DALIL_IMPORTER_BUNDLE_H_
 
@@ -15,19 +19,23 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "store/blob_store.h"
 #include "store/store.h"
 
 namespace dalil::importer {
 
 struct BundleResult {
   std::map<std::string, int64_t> created;  // plural -> count
+  std::map<std::string, int64_t> ids;      // $key -> id
   int64_t total = 0;
 };
 
 // Loads every record in one transaction: all or nothing. Errors name the
 // record ("incidents[3] ($key inc-x): end_date: must not be before ...").
+// `blobs` may be null when the bundle has no evidence.
 Result<BundleResult> LoadBundle(store::Store& store, const nlohmann::json& bundle,
-                                const std::string& actor);
+                                const std::string& actor,
+                                const store::BlobStore* blobs = nullptr);
 
 }  // namespace dalil::importer
 
