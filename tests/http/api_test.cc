@@ -206,6 +206,48 @@ TEST_F(ApiTest, ClaimWithMinAboveMaxIsRefused) {
   EXPECT_TRUE(ok["count_max"].is_null());
 }
 
+TEST_F(ApiTest, ClaimsCanBeEnteredByTheirWording) {
+  json inc = CallJson("GET", "/api/v1/incidents?limit=1", 200)["items"][0];
+  json src = CallJson("GET", "/api/v1/sources?limit=1", 200)["items"][0];
+  struct Case { const char* quote; int64_t min; json max; };
+  const Case cases[] = {
+      {"dozens injured", 12, nullptr},
+      {"أكثر من ٢٦٠ جريحاً", 261, nullptr},
+      {"عشرات المعتقلين", 10, nullptr},
+      {"10-12 killed", 10, 12},
+  };
+  for (const auto& c : cases) {
+    json claim = {{"incident_id", inc["id"]}, {"source_id", src["id"]}, {"category", "injured"},
+                  {"quote", c.quote}};
+    json made = CallJson("POST", "/api/v1/claims", 201, claim.dump());
+    EXPECT_EQ(made["count_min"], c.min) << c.quote;
+    EXPECT_EQ(made["count_max"], c.max) << c.quote;
+    EXPECT_EQ(made["quote"], c.quote);
+  }
+  for (const char* quote : {"many people", "10 killed and 5 injured"}) {
+    json bad = {{"incident_id", inc["id"]}, {"source_id", src["id"]}, {"category", "injured"},
+                {"quote", quote}};
+    EXPECT_EQ(CallJson("POST", "/api/v1/claims", 400, bad.dump())["error"]["field"], "quote") << quote;
+  }
+}
+
+TEST_F(ApiTest, FiguresForDhiQarIncludeNasiriya) {
+  json r = CallJson("GET", "/api/v1/figures?place=IQ-DQ&from=2021-02-26&to=2021-02-27", 200);
+  ASSERT_EQ(r["groups"].size(), 1u);
+  const json& f = r["groups"][0]["figures"];
+  EXPECT_EQ(f["killed"]["phrase"]["en"], "at least 10 killed");
+  EXPECT_EQ(f["injured"]["phrase"]["en"], "more than 260 injured");
+  EXPECT_EQ(f["killed"]["phrase"]["ar"], "ما لا يقل عن ١٠ قتلى");
+  EXPECT_FALSE(f["killed"]["claims"].empty());
+  json w = CallJson("GET", "/api/v1/figures?place=IQ-DQ&from=2021-02-26&to=2021-02-27&digits=western", 200);
+  EXPECT_EQ(w["groups"][0]["figures"]["killed"]["phrase"]["ar"], "ما لا يقل عن 10 قتلى");
+  json g = CallJson("GET", "/api/v1/figures?by=governorate", 200);
+  EXPECT_GE(g["groups"].size(), 3u);
+  EXPECT_EQ(CallJson("GET", "/api/v1/figures?by=year", 400)["error"]["field"], "query.by");
+  EXPECT_EQ(CallJson("GET", "/api/v1/figures?as_of=2021-02-30", 400)["error"]["field"], "query.as_of");
+  EXPECT_EQ(CallJson("GET", "/api/v1/figures?digits=roman", 400)["error"]["field"], "query.digits");
+}
+
 TEST_F(ApiTest, QueryParametersAreChecked) {
   struct Case { const char* target; const char* field; };
   const Case cases[] = {

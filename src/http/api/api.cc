@@ -7,6 +7,7 @@
 #include "base/text.h"
 #include "figures/query.h"
 #include "figures/render.h"
+#include "figures/vague.h"
 #include "http/api/respond.h"
 
 namespace dalil::embedded {
@@ -50,6 +51,50 @@ bool IsJsonContentType(const Request& req) {
          v.rfind("application/x-www-form-urlencoded", 0) == 0;
 }
 
+// A claim may be entered by its wording alone: with no count_min, the
+// quote ("dozens injured", "أكثر من ٢٦٠ جريحاً", "10-12") is read the way
+// ACLED codes vague numbers (figures/vague.h) into count_min and count_max.
+Status CountFromWording(json& body) {
+  if (!body.is_object() || body.contains("count_min")) return Status::Ok();
+  auto quote = body.find("quote");
+  if (quote == body.end() || !quote->is_string()) return Status::Ok();  // validation names count_min
+  // Quotes name what was counted after the number ("dozens injured",
+  // "أكثر من ٢٦٠ جريحاً"): drop trailing words until the rest reads as a
+  // count, but never a word holding a digit, so "10 killed and 5 injured"
+  // is refused rather than read as 10.
+  const std::string text = quote->get<std::string>();
+  std::string rest = text;
+  auto range = figures::ParseCount(rest);
+  while (!range.ok()) {
+    const size_t cut = rest.find_last_of(' ');
+    if (cut == std::string::npos) break;
+    const std::string word = rest.substr(cut + 1);
+    bool digit = false;
+    for (size_t i = 0; i < word.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(word[i]);
+      // ASCII digits, and Arabic-Indic / Eastern digits (U+0660..U+0669, U+06F0..U+06F9).
+      if (std::isdigit(c)) digit = true;
+      if ((c == 0xD9 || c == 0xDB) && i + 1 < word.size()) {
+        const unsigned char n = static_cast<unsigned char>(word[i + 1]);
+        if ((c == 0xD9 && n >= 0xA0 && n <= 0xA9) || (c == 0xDB && n >= 0xB0 && n <= 0xB9)) digit = true;
+      }
+    }
+    if (digit) break;
+    rest = rest.substr(0, cut);
+    range = figures::ParseCount(rest);
+  }
+  if (!range.ok()) {
+    return Status::Invalid("quote", "cannot read a count in \"" + text +
+                                        "\"; give count_min and count_max");
+  }
+  if (body.contains("count_max")) {
+    return Status::Invalid("count_max", "give count_min too, or only the quote");
+  }
+  body["count_min"] = range->min;
+  body["count_max"] = range->max ? json(*range->max) : json();
+  return Status::Ok();
+}
+
 class EntityHandlers {
  public:
   EntityHandlers(const model::EntitySpec& spec, store::Store* store,
@@ -83,6 +128,10 @@ class EntityHandlers {
     }
     auto body = ParseJsonBody(req.body, opts_.max_json_depth);
     if (!body.ok()) return Error(body.status());
+    if (spec_.name == "claim") {
+      Status s = CountFromWording(*body);
+      if (!s.ok()) return Error(s);
+    }
     auto r = store_->Create(kActor, spec_, *body);
     if (!r.ok()) return Error(r.status());
     Response resp = JsonResponse(201, *r);
