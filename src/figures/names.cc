@@ -908,10 +908,7 @@ bool IsTitle(const Word& w) {
   return std::find(kArabic.begin(), kArabic.end(), s) != kArabic.end();
 }
 
-struct Token {
-  std::string units;
-  std::string key;
-};
+using Token = Units;
 
 std::string BlockingFromUnits(const std::string& units, const std::string& key) {
   std::string out;
@@ -986,13 +983,11 @@ std::vector<Token> Tokenize(std::string_view name, bool* arabic) {
 // ---------------------------------------------------------------------------
 // Similarity of unit strings: a weighted edit distance.
 
-bool IsWeak(char u) { return u == 'e' || u == 'o'; }
-
 double IndelCost(char u, bool last) {
   switch (u) {
     case 'e': case 'o': return 0.2;
     case 'y': case 'w': return 0.8;
-    case 'i': return 0.8;
+    case 'i': return 0.6;  // writers confuse final ى and ي (Mustafa / مصطفي)
     case 'a': return 0.6;
     case 'h': return last ? 0.3 : 0.6;  // a final h: ta marbuta or not
     default: return 1.0;
@@ -1012,8 +1007,7 @@ double SubstCost(char a, char b) {
       {'e', 'y', 0.1}, {'o', 'w', 0.1}, {'e', 'i', 0.2}, {'i', 'y', 0.3}, {'e', 'o', 0.3},
       {'w', 'y', 0.7}, {'e', 'w', 0.6}, {'o', 'y', 0.6}, {'i', 'o', 0.6},
       {'d', 'z', 0.4}, {'t', 'z', 0.5}, {'s', 'z', 0.5}, {'c', 's', 0.5}, {'g', 'k', 0.5},
-      {'h', 'x', 0.5}, {'k', 'x', 0.6}, {'g', 'x', 0.6}, {'j', 'k', 0.7}, {'d', 't', 0.6},
-      {'g', 'j', 0.7},
+      {'h', 'x', 0.5}, {'k', 'x', 0.6}, {'g', 'x', 0.6}, {'d', 't', 0.6},
       {'r', 'z', 0.6}, {'b', 't', 0.6}, {'b', 'n', 0.7}, {'n', 't', 0.7}, {'h', 'j', 0.6},
       {'j', 'x', 0.6}, {'f', 'k', 0.7},
   };
@@ -1021,6 +1015,18 @@ double SubstCost(char a, char b) {
     if (n.a == a && n.b == b) return n.cost;
   }
   return 1.0;
+}
+
+// The unit a Latin digraph became, if `first` + 'h' is one: Arabic writes
+// ت ح (Fathi, فتحي) or د ه (Adham, أدهم) where Latin has "th", "dh".
+char DigraphOf(char first) {
+  switch (first) {
+    case 't': case 'd': case 'z': return 'z';
+    case 's': return 'c';
+    case 'k': return 'x';
+    case 'g': return 'g';
+    default: return 0;
+  }
 }
 
 double UnitDistance(std::string_view a, std::string_view b) {
@@ -1037,6 +1043,12 @@ double UnitDistance(std::string_view a, std::string_view b) {
       best = std::min(best, cur[j - 1] + IndelCost(b[j - 1], j == m));
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && a[i - 1] != a[i - 2]) {
         best = std::min(best, prev2[j - 2] + 0.6);
+      }
+      if (i > 1 && a[i - 1] == 'h' && DigraphOf(a[i - 2]) == b[j - 1]) {
+        best = std::min(best, prev2[j - 1] + 0.3);
+      }
+      if (j > 1 && b[j - 1] == 'h' && DigraphOf(b[j - 2]) == a[i - 1]) {
+        best = std::min(best, prev[j - 2] + 0.3);
       }
       cur[j] = best;
     }
@@ -1087,7 +1099,9 @@ double AlignScore(const UnitList& x, const UnitList& y) {
       double w = last ? 1.5 : PositionWeight(i);
       sum += w * s;
       weights += w;
-      factor *= i == 0 ? Gate(s, 0.9, 4) : Gate(s, 0.8, 2);
+      // A clear mismatch of the given name is brothers or namesakes; of a
+      // father's or grandfather's name, cousins or namesakes.
+      factor *= i == 0 ? Gate(s, 0.9, 4) : Gate(s, 0.85, 3);
     }
     factor *= std::max(0.0, 1.0 - 0.07 * missing);
     if (family) factor *= 0.95;
