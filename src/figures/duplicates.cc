@@ -1,0 +1,328 @@
+#include "figures/duplicates.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+#include "figures/names.h"
+
+namespace dalil::figures {
+namespace {
+
+// Weights of the evidence besides the names (docs/duplicates.md explains
+// each). The name similarity is the base of the score; these move it.
+constexpr double kAgesAgree = 0.04;        // ranges overlap or touch
+constexpr double kAgesDiffer = -0.12;      // 4 to 7 years apart
+constexpr double kAgesFar = -0.30;         // 8 to 14 years apart
+constexpr double kAgesGeneration = -0.50;  // 15 years or more
+constexpr double kSexDiffers = -0.60;
+constexpr double kSameGovernorate = 0.04;
+constexpr double kOtherGovernorate = -0.10;
+constexpr double kSameDay = 0.06;          // incidents within 3 days
+constexpr double kSameMonth = 0.02;        // within 31 days
+constexpr double kYearsApart = -0.08;      // more than 180 days
+constexpr double kChainShifted = -0.40;    // parent and child
+constexpr double kShortNames = -0.05;      // both names have at most 2 parts
+constexpr int kMaxAge = 130;
+constexpr size_t kMaxBlockParts = 6;
+
+struct Prepared {
+  const PersonFacts* facts = nullptr;
+  std::vector<ParsedName> names;
+};
+
+Prepared Prepare(const PersonFacts& p) {
+  Prepared out;
+  out.facts = &p;
+  for (const std::string& n : p.names) {
+    ParsedName parsed(n);
+    if (!parsed.empty()) out.names.push_back(std::move(parsed));
+  }
+  return out;
+}
+
+// How well `child`'s chain, from position `generations` on, repeats
+// `parent`'s: a son's father's name is his father's given name. 0 unless
+// at least two parts line up, each clearly.
+double ChainShift(const ParsedName& parent, const ParsedName& child, size_t generations) {
+  if (child.size() <= generations) return 0;
+  const size_t k = std::min(parent.size(), child.size() - generations);
+  if (k < 2) return 0;
+  double sum = 0;
+  for (size_t i = 0; i < k; ++i) {
+    double s = TokenSimilarity(parent, i, child, i + generations);
+    if (s < 0.85) return 0;
+    sum += s;
+  }
+  return sum / static_cast<double>(k);
+}
+
+// Different given names, then at least two parts in common by position.
+bool LooksLikeSiblings(const ParsedName& a, const ParsedName& b) {
+  const size_t k = std::min(a.size(), b.size());
+  if (k < 3 || TokenSimilarity(a, 0, b, 0) >= 0.85) return false;
+  for (size_t i = 1; i < k; ++i) {
+    if (TokenSimilarity(a, i, b, i) < 0.85) return false;
+  }
+  return true;
+}
+
+struct AgeRange {
+  int lo;
+  int hi;
+};
+
+std::optional<AgeRange> AgesOf(const PersonFacts& p) {
+  if (!p.age_min && !p.age_max) return std::nullopt;
+  int lo = p.age_min.value_or(0);
+  int hi = p.age_max.value_or(kMaxAge);
+  if (lo > hi) std::swap(lo, hi);
+  return AgeRange{lo, hi};
+}
+
+std::string AgeText(const AgeRange& r) {
+  if (r.lo == r.hi) return std::to_string(r.lo);
+  if (r.hi == kMaxAge) return std::to_string(r.lo) + "+";
+  return std::to_string(r.lo) + "-" + std::to_string(r.hi);
+}
+
+std::string Quote(const ParsedName& a, const ParsedName& b, std::string_view sep) {
+  return "(" + a.text() + " " + std::string(sep) + " " + b.text() + ")";
+}
+
+bool KnownSex(const std::string& s) { return s == "female" || s == "male"; }
+
+struct Scored {
+  double score;
+  std::vector<std::pair<double, std::string>> reasons;  // weight, phrase
+};
+
+Scored Score(const Prepared& pa, const Prepared& pb) {
+  Scored out{0, {}};
+  const PersonFacts& a = *pa.facts;
+  const PersonFacts& b = *pb.facts;
+  if (pa.names.empty() || pb.names.empty()) {
+    out.reasons.emplace_back(0, "a record has no name to compare");
+    return out;
+  }
+
+  // Names: the best pair of recorded variants.
+  double name = -1;
+  size_t ia = 0, ib = 0;
+  double shift = 0;
+  bool a_parent = false;
+  size_t generations = 0;
+  for (size_t i = 0; i < pa.names.size(); ++i) {
+    for (size_t j = 0; j < pb.names.size(); ++j) {
+      double s = NameSimilarity(pa.names[i], pb.names[j]);
+      if (s > name) {
+        name = s;
+        ia = i;
+        ib = j;
+      }
+      for (size_t g = 1; g <= 2; ++g) {
+        double ab = ChainShift(pa.names[i], pb.names[j], g);
+        double ba = ChainShift(pb.names[j], pa.names[i], g);
+        if (std::max(ab, ba) > shift) {
+          shift = std::max(ab, ba);
+          a_parent = ab >= ba;
+          generations = g;
+        }
+      }
+    }
+  }
+  const ParsedName& na = pa.names[ia];
+  const ParsedName& nb = pb.names[ib];
+  double score = name;
+  {
+    std::string phrase;
+    if (name >= 0.97) {
+      phrase = na.arabic() != nb.arabic() ? "names match across scripts " : "names match ";
+      phrase += Quote(na, nb, "~");
+    } else if (name >= 0.85) {
+      phrase = na.size() != nb.size() ? "one name is a shorter form of the other "
+                                      : "names are close variants ";
+      phrase += Quote(na, nb, "~");
+    } else if (name >= 0.6) {
+      phrase = "names partly match " + Quote(na, nb, "/");
+    } else {
+      phrase = "names differ " + Quote(na, nb, "/");
+    }
+    out.reasons.emplace_back(name, std::move(phrase));
+  }
+  if (shift > name && shift >= 0.9) {
+    score += kChainShifted;
+    const ParsedName& parent = a_parent ? na : nb;
+    const ParsedName& child = a_parent ? nb : na;
+    std::string phrase = generations == 1
+        ? "name chains shifted by one generation, likely parent and child "
+        : "name chains shifted by two generations, likely grandparent and grandchild ";
+    out.reasons.emplace_back(-kChainShifted,
+                             phrase + Quote(parent, child, "->"));
+  } else if (LooksLikeSiblings(na, nb)) {
+    out.reasons.emplace_back(0.3, "same father's and grandfather's names but different given "
+                                  "names, likely siblings " + Quote(na, nb, "/"));
+  }
+  if (std::max(na.size(), nb.size()) <= 2) {
+    score += kShortNames;
+    out.reasons.emplace_back(-kShortNames, "names of two parts are shared by many people");
+  }
+
+  // Ages: reports of one person's age vary by a year or two.
+  std::optional<AgeRange> ra = AgesOf(a), rb = AgesOf(b);
+  if (ra && rb) {
+    int gap = std::max(0, std::max(ra->lo, rb->lo) - std::min(ra->hi, rb->hi));
+    std::string ages = " (" + AgeText(*ra) + " / " + AgeText(*rb) + ")";
+    if (gap <= 1) {
+      score += kAgesAgree;
+      out.reasons.emplace_back(kAgesAgree, "ages agree" + ages);
+    } else if (gap <= 3) {
+      out.reasons.emplace_back(0, "ages close" + ages);
+    } else {
+      double w = gap <= 7 ? kAgesDiffer : gap <= 14 ? kAgesFar : kAgesGeneration;
+      score += w;
+      out.reasons.emplace_back(-w, "ages differ by " + std::to_string(gap) + " years" + ages);
+    }
+  }
+
+  if (KnownSex(a.sex) && KnownSex(b.sex) && a.sex != b.sex) {
+    score += kSexDiffers;
+    out.reasons.emplace_back(-kSexDiffers, "recorded sex differs (" + a.sex + " / " + b.sex + ")");
+  }
+
+  if (!a.governorate_ids.empty() && !b.governorate_ids.empty()) {
+    bool shared = std::any_of(a.governorate_ids.begin(), a.governorate_ids.end(), [&](int64_t g) {
+      return std::find(b.governorate_ids.begin(), b.governorate_ids.end(), g) !=
+             b.governorate_ids.end();
+    });
+    score += shared ? kSameGovernorate : kOtherGovernorate;
+    out.reasons.emplace_back(shared ? kSameGovernorate : -kOtherGovernorate,
+                             shared ? "same governorate" : "different governorates");
+  }
+
+  if (!a.event_days.empty() && !b.event_days.empty()) {
+    int64_t gap = INT64_MAX;
+    for (int64_t da : a.event_days) {
+      for (int64_t db : b.event_days) gap = std::min(gap, da > db ? da - db : db - da);
+    }
+    std::string days = gap == 1 ? "1 day" : std::to_string(gap) + " days";
+    if (gap == 0) {
+      score += kSameDay;
+      out.reasons.emplace_back(kSameDay, "incidents on the same day");
+    } else if (gap <= 3) {
+      score += kSameDay;
+      out.reasons.emplace_back(kSameDay, "incidents " + days + " apart");
+    } else if (gap <= 31) {
+      score += kSameMonth;
+      out.reasons.emplace_back(kSameMonth, "incidents " + days + " apart");
+    } else if (gap > 180) {
+      score += kYearsApart;
+      out.reasons.emplace_back(-kYearsApart, "incidents " + days + " apart");
+    }
+  }
+
+  out.score = std::clamp(score, 0.0, 1.0);
+  return out;
+}
+
+Candidate ToCandidate(const PersonFacts& a, const PersonFacts& b, Scored s) {
+  Candidate c;
+  c.a = a.id;
+  c.b = b.id;
+  c.score = s.score;
+  std::stable_sort(s.reasons.begin(), s.reasons.end(),
+                   [](const auto& x, const auto& y) { return x.first > y.first; });
+  for (auto& [weight, phrase] : s.reasons) c.reasons.push_back(std::move(phrase));
+  return c;
+}
+
+}  // namespace
+
+Candidate ScorePair(const PersonFacts& a, const PersonFacts& b) {
+  return ToCandidate(a, b, Score(Prepare(a), Prepare(b)));
+}
+
+std::vector<Candidate> SuggestDuplicates(std::span<const PersonFacts> persons, double threshold,
+                                         DuplicateStats* stats) {
+  DuplicateStats local;
+  local.persons = persons.size();
+  std::vector<Prepared> prepared;
+  prepared.reserve(persons.size());
+  for (const PersonFacts& p : persons) prepared.push_back(Prepare(p));
+
+  // Blocks: each unordered pair of parts' blocking keys; one-word names
+  // under their word, met by the first part of longer names.
+  std::unordered_map<std::string, std::vector<uint32_t>> blocks;
+  std::unordered_map<std::string, std::vector<uint32_t>> first_parts;
+  std::vector<std::vector<std::string>> keys_of(prepared.size());
+  for (uint32_t i = 0; i < prepared.size(); ++i) {
+    std::vector<std::string>& keys = keys_of[i];
+    for (const ParsedName& n : prepared[i].names) {
+      const size_t k = std::min(n.size(), kMaxBlockParts);
+      if (k == 1) keys.push_back("1|" + n.blocking_key(0));
+      for (size_t x = 0; x < k; ++x) {
+        for (size_t y = x + 1; y < k; ++y) {
+          const std::string& p = n.blocking_key(x);
+          const std::string& q = n.blocking_key(y);
+          keys.push_back(p < q ? p + "|" + q : q + "|" + p);
+        }
+      }
+      if (k > 1) first_parts["1|" + n.blocking_key(0)].push_back(i);
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    for (const std::string& key : keys) blocks[key].push_back(i);
+  }
+  for (auto& [key, members] : first_parts) {
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+  }
+  local.blocks = blocks.size();
+  for (const auto& [key, members] : blocks) {
+    if (members.size() > kMaxBlockSize) ++local.oversized_blocks;
+  }
+
+  // For each person, the later persons sharing a block, each scored once.
+  std::vector<Candidate> out;
+  std::vector<uint32_t> partners;
+  for (uint32_t i = 0; i < prepared.size(); ++i) {
+    partners.clear();
+    auto add_from = [&](const std::vector<uint32_t>& members) {
+      auto from = std::upper_bound(members.begin(), members.end(), i);
+      partners.insert(partners.end(), from, members.end());
+    };
+    for (const std::string& key : keys_of[i]) {
+      const std::vector<uint32_t>& members = blocks[key];
+      if (members.size() > kMaxBlockSize) continue;
+      add_from(members);
+      if (key.compare(0, 2, "1|") == 0) {
+        // A one-word name meets longer names by their first part, both ways.
+        auto it = first_parts.find(key);
+        if (it != first_parts.end() && it->second.size() <= kMaxBlockSize) add_from(it->second);
+      }
+    }
+    // Longer names meet one-word names that come later in the input.
+    for (const ParsedName& n : prepared[i].names) {
+      if (n.size() < 2) continue;
+      auto it = blocks.find("1|" + n.blocking_key(0));
+      if (it != blocks.end() && it->second.size() <= kMaxBlockSize) add_from(it->second);
+    }
+    std::sort(partners.begin(), partners.end());
+    partners.erase(std::unique(partners.begin(), partners.end()), partners.end());
+    for (uint32_t j : partners) {
+      if (persons[i].id == persons[j].id) continue;
+      ++local.pairs_scored;
+      Scored s = Score(prepared[i], prepared[j]);
+      if (s.score >= threshold) out.push_back(ToCandidate(persons[i], persons[j], std::move(s)));
+    }
+  }
+  // Best first; ties keep input order (pairs were produced in that order).
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Candidate& x, const Candidate& y) { return x.score > y.score; });
+  if (stats) *stats = local;
+  return out;
+}
+
+}  // namespace dalil::figures

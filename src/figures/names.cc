@@ -469,21 +469,26 @@ char BeforeFinalGlide(const std::string& cl, bool participle) {
   return cl.size() == 1 ? 'o' : 'w';
 }
 
-// The vowels after the last consonant.
-char FinalGlide(const std::string& cl) {
-  if (cl.empty()) return 0;
+// The vowels after the last consonant, as up to two units.
+std::string FinalGlide(const std::string& cl) {
+  if (cl.empty()) return {};
   for (size_t i = 0; i + 1 < cl.size(); ++i) {
-    if ((cl[i] == 'i' || cl[i] == 'e' || cl[i] == 'y') && cl[i + 1] == 'a') return 'y';
+    if ((cl[i] == 'i' || cl[i] == 'e' || cl[i] == 'y') && cl[i + 1] == 'a') return "y";
   }
   for (size_t i = 0; i + 1 < cl.size(); ++i) {
-    if (cl[i] == 'w' && IsLatinVowel(cl[i + 1])) return 'w';
+    if (cl[i] == 'w' && IsLatinVowel(cl[i + 1])) return "w";
+  }
+  std::string out;
+  // Rubaie, Rubaiy (ربيعي): the diphthong, then the ending -i.
+  if (cl.size() >= 3 && (cl[0] == 'a' || cl[0] == 'e') && (cl[1] == 'i' || cl[1] == 'y')) {
+    out = "y";
   }
   char last = cl.back();
-  if (last == 'i' || last == 'y') return 'i';
-  if (cl.size() >= 2 && (cl.substr(cl.size() - 2) == "ie" || cl.substr(cl.size() - 2) == "ee")) {
-    return 'i';
+  if (last == 'i' || last == 'y' ||
+      (cl.size() >= 2 && (cl.substr(cl.size() - 2) == "ie" || cl.substr(cl.size() - 2) == "ee"))) {
+    out.push_back('i');
   }
-  return 0;
+  return out;
 }
 
 Units LatinUnits(std::string s) {
@@ -528,7 +533,7 @@ Units LatinUnits(std::string s) {
       rest.erase(0, 1);  // Eisa, Ayman: the glide belongs to the first vowel
     }
     if (k == 0) {
-      if (char g = FinalGlide(rest)) units.push_back(g);
+      units += FinalGlide(rest);
     } else if (!rest.empty()) {
       char g = k == 1 ? BeforeFinalGlide(rest, false) : MedialGlide(rest);
       if (g) units.push_back(g);
@@ -545,7 +550,7 @@ Units LatinUnits(std::string s) {
   if (k > 0) {
     const std::string& fin = clusters[k];
     ends_in_vowel = !fin.empty();
-    if (char g = FinalGlide(fin)) units.push_back(g);
+    units += FinalGlide(fin);
   } else {
     ends_in_vowel = true;
   }
@@ -986,7 +991,7 @@ std::vector<Token> Tokenize(std::string_view name, bool* arabic) {
 double IndelCost(char u, bool last) {
   switch (u) {
     case 'e': case 'o': return 0.2;
-    case 'y': case 'w': return 0.8;
+    case 'y': case 'w': return 0.9;  // a long vowel one spelling shows
     case 'i': return 0.6;  // writers confuse final ى and ي (Mustafa / مصطفي)
     case 'a': return 0.6;
     case 'h': return last ? 0.3 : 0.6;  // a final h: ta marbuta or not

@@ -5,56 +5,16 @@ fresh data directory and a real server on an ephemeral loopback port.
 """
 import json
 import os
-import re
 import shutil
-import signal
 import stat
 import subprocess
 import tempfile
 import time
+import sys
 import unittest
-import urllib.error
-import urllib.request
 
-BIN = os.environ.get("DALIL_BIN", "dalil")
-
-
-def run(*args, data_dir=None, **kw):
-    cmd = [BIN]
-    if data_dir:
-        cmd += ["--data-dir", data_dir]
-    return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=120, **kw)
-
-
-class Server:
-    """Starts `dalil serve --port 0` and reads the URL it prints."""
-
-    def __init__(self, data_dir, *extra):
-        self.proc = subprocess.Popen(
-            [BIN, "--data-dir", data_dir, "serve", "--port", "0", *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        m = re.search(r"on (http://127\.0\.0\.1:\d+)/", line)
-        if not m:
-            self.proc.kill()
-            raise AssertionError("server did not start: %r %r" % (line, self.proc.stderr.read()))
-        self.url = m.group(1)
-
-    def call(self, method, path, body=None):
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                raw = r.read()
-                return r.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as e:
-            return e.code, json.loads(e.read())
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        out, err = self.proc.communicate(timeout=30)
-        return self.proc.returncode, out, err
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from dalil_process import BIN, Server, run  # noqa: E402
 
 
 class CliTest(unittest.TestCase):

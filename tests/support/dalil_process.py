@@ -1,0 +1,62 @@
+"""Running the dalil binary from Python tests: one-shot commands and a real
+server on an ephemeral loopback port. The binary comes from $DALIL_BIN."""
+import json
+import os
+import re
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+
+BIN = os.environ.get("DALIL_BIN", os.path.join(os.path.dirname(__file__), "..", "..", "build",
+                                               "dev", "src", "cli", "dalil"))
+
+
+def run(*args, data_dir=None, timeout=120):
+    """Runs `dalil [--data-dir D] args...` and returns the CompletedProcess."""
+    cmd = [BIN] + (["--data-dir", data_dir] if data_dir else []) + list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+
+
+class Server:
+    """Starts `dalil serve --port 0` and reads the URL it prints."""
+
+    def __init__(self, data_dir, *extra):
+        self.proc = subprocess.Popen(
+            [BIN, "--data-dir", data_dir, "serve", "--port", "0", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"on (http://127\.0\.0\.1:\d+)/", line)
+        if not m:
+            self.proc.kill()
+            raise AssertionError("server did not start: %r %r" % (line, self.proc.stderr.read()))
+        self.url = m.group(1)
+
+    def raw(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def call(self, method, path, body=None):
+        status, raw = self.raw(method, path, body)
+        return status, json.loads(raw) if raw else None
+
+    def get(self, path):
+        status, body = self.call("GET", path)
+        assert status == 200, (path, status, body)
+        return body
+
+    def text(self, path):
+        status, raw = self.raw("GET", path)
+        assert status == 200, (path, status, raw)
+        return raw.decode("utf-8")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, out, err
