@@ -1,8 +1,7 @@
 #include "figures/duplicates.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdio>
+#include <limits>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -14,18 +13,21 @@ namespace {
 
 // Weights of the evidence besides the names (docs/duplicates.md explains
 // each). The name similarity is the base of the score; these move it.
-constexpr double kAgesAgree = 0.04;        // ranges overlap or touch
-constexpr double kAgesDiffer = -0.12;      // 4 to 7 years apart
-constexpr double kAgesFar = -0.30;         // 8 to 14 years apart
+constexpr double kAgesAgree = 0.04;        // ranges overlap or are a year apart
+constexpr double kAgesThreeYears = -0.08;  // 3 years apart
+constexpr double kAgesDiffer = -0.20;      // 4 to 7 years apart
+constexpr double kAgesFar = -0.35;         // 8 to 14 years apart
 constexpr double kAgesGeneration = -0.50;  // 15 years or more
-constexpr double kSexDiffers = -0.60;
+constexpr double kSexDiffers = -0.70;
 constexpr double kSameGovernorate = 0.04;
-constexpr double kOtherGovernorate = -0.10;
+constexpr double kOtherGovernorate = -0.15;
 constexpr double kSameDay = 0.06;          // incidents within 3 days
 constexpr double kSameMonth = 0.02;        // within 31 days
 constexpr double kYearsApart = -0.08;      // more than 180 days
 constexpr double kChainShifted = -0.40;    // parent and child
-constexpr double kShortNames = -0.05;      // both names have at most 2 parts
+constexpr double kShortNames = -0.15;      // both names have at most 2 parts
+// The most the evidence besides the names can add.
+constexpr double kMaxBonus = kAgesAgree + kSameGovernorate + kSameDay;
 constexpr int kMaxAge = 130;
 constexpr size_t kMaxBlockParts = 6;
 
@@ -77,8 +79,8 @@ struct AgeRange {
 
 std::optional<AgeRange> AgesOf(const PersonFacts& p) {
   if (!p.age_min && !p.age_max) return std::nullopt;
-  int lo = p.age_min.value_or(0);
-  int hi = p.age_max.value_or(kMaxAge);
+  int lo = std::clamp(p.age_min.value_or(0), 0, kMaxAge);
+  int hi = std::clamp(p.age_max.value_or(kMaxAge), 0, kMaxAge);
   if (lo > hi) std::swap(lo, hi);
   return AgeRange{lo, hi};
 }
@@ -100,7 +102,9 @@ struct Scored {
   std::vector<std::pair<double, std::string>> reasons;  // weight, phrase
 };
 
-Scored Score(const Prepared& pa, const Prepared& pb) {
+// Scores a pair. With `cutoff` > 0, gives up early (score 0, no reasons)
+// once the names alone show the pair cannot reach it.
+Scored Score(const Prepared& pa, const Prepared& pb, double cutoff = 0) {
   Scored out{0, {}};
   const PersonFacts& a = *pa.facts;
   const PersonFacts& b = *pb.facts;
@@ -112,9 +116,6 @@ Scored Score(const Prepared& pa, const Prepared& pb) {
   // Names: the best pair of recorded variants.
   double name = -1;
   size_t ia = 0, ib = 0;
-  double shift = 0;
-  bool a_parent = false;
-  size_t generations = 0;
   for (size_t i = 0; i < pa.names.size(); ++i) {
     for (size_t j = 0; j < pb.names.size(); ++j) {
       double s = NameSimilarity(pa.names[i], pb.names[j]);
@@ -123,12 +124,23 @@ Scored Score(const Prepared& pa, const Prepared& pb) {
         ia = i;
         ib = j;
       }
+    }
+  }
+  if (cutoff > 0 && name + kMaxBonus < cutoff) return out;
+  // Parent and child: the best shifted chain over all pairs of variants.
+  double shift = 0;
+  const ParsedName* parent = nullptr;
+  const ParsedName* child = nullptr;
+  size_t generations = 0;
+  for (const ParsedName& x : pa.names) {
+    for (const ParsedName& y : pb.names) {
       for (size_t g = 1; g <= 2; ++g) {
-        double ab = ChainShift(pa.names[i], pb.names[j], g);
-        double ba = ChainShift(pb.names[j], pa.names[i], g);
-        if (std::max(ab, ba) > shift) {
-          shift = std::max(ab, ba);
-          a_parent = ab >= ba;
+        double xy = ChainShift(x, y, g);
+        double yx = ChainShift(y, x, g);
+        if (std::max(xy, yx) > shift) {
+          shift = std::max(xy, yx);
+          parent = xy >= yx ? &x : &y;
+          child = xy >= yx ? &y : &x;
           generations = g;
         }
       }
@@ -155,20 +167,18 @@ Scored Score(const Prepared& pa, const Prepared& pb) {
   }
   if (shift > name && shift >= 0.9) {
     score += kChainShifted;
-    const ParsedName& parent = a_parent ? na : nb;
-    const ParsedName& child = a_parent ? nb : na;
     std::string phrase = generations == 1
         ? "name chains shifted by one generation, likely parent and child "
         : "name chains shifted by two generations, likely grandparent and grandchild ";
-    out.reasons.emplace_back(-kChainShifted,
-                             phrase + Quote(parent, child, "->"));
+    out.reasons.emplace_back(-kChainShifted, phrase + Quote(*parent, *child, "->"));
   } else if (LooksLikeSiblings(na, nb)) {
     out.reasons.emplace_back(0.3, "same father's and grandfather's names but different given "
                                   "names, likely siblings " + Quote(na, nb, "/"));
   }
+  // "Ali Abbas" is thousands of men: a match of short names says little.
   if (std::max(na.size(), nb.size()) <= 2) {
     score += kShortNames;
-    out.reasons.emplace_back(-kShortNames, "names of two parts are shared by many people");
+    out.reasons.emplace_back(-kShortNames, "names of one or two parts are shared by many people");
   }
 
   // Ages: reports of one person's age vary by a year or two.
@@ -179,10 +189,13 @@ Scored Score(const Prepared& pa, const Prepared& pb) {
     if (gap <= 1) {
       score += kAgesAgree;
       out.reasons.emplace_back(kAgesAgree, "ages agree" + ages);
-    } else if (gap <= 3) {
+    } else if (gap == 2) {
       out.reasons.emplace_back(0, "ages close" + ages);
     } else {
-      double w = gap <= 7 ? kAgesDiffer : gap <= 14 ? kAgesFar : kAgesGeneration;
+      double w = gap == 3    ? kAgesThreeYears
+                 : gap <= 7  ? kAgesDiffer
+                 : gap <= 14 ? kAgesFar
+                             : kAgesGeneration;
       score += w;
       out.reasons.emplace_back(-w, "ages differ by " + std::to_string(gap) + " years" + ages);
     }
@@ -204,7 +217,7 @@ Scored Score(const Prepared& pa, const Prepared& pb) {
   }
 
   if (!a.event_days.empty() && !b.event_days.empty()) {
-    int64_t gap = INT64_MAX;
+    int64_t gap = std::numeric_limits<int64_t>::max();
     for (int64_t da : a.event_days) {
       for (int64_t db : b.event_days) gap = std::min(gap, da > db ? da - db : db - da);
     }
@@ -253,69 +266,118 @@ std::vector<Candidate> SuggestDuplicates(std::span<const PersonFacts> persons, d
   prepared.reserve(persons.size());
   for (const PersonFacts& p : persons) prepared.push_back(Prepare(p));
 
-  // Blocks: each unordered pair of parts' blocking keys; one-word names
-  // under their word, met by the first part of longer names.
-  std::unordered_map<std::string, std::vector<uint32_t>> blocks;
-  std::unordered_map<std::string, std::vector<uint32_t>> first_parts;
-  std::vector<std::vector<std::string>> keys_of(prepared.size());
+  // Blocking keys of a name: "1|a" for a one-part name, "a|b" for each
+  // unordered pair of parts, "a|b|c" for each triple (used only inside
+  // large pair blocks). Parts are the ParsedName blocking keys.
+  using Index = std::unordered_map<std::string, std::vector<uint32_t>>;
+  Index pairs;       // every person with the pair (or the one part)
+  Index short_ones;  // persons whose name with that pair has at most 2 parts
+  Index triples;
+  Index first_parts; // longer names by their first part, for one-part names
+  struct Keys {
+    std::vector<std::string> pairs, short_pairs, triples, firsts;
+  };
+  std::vector<Keys> keys(prepared.size());
+  auto sorted_key = [](std::vector<std::string> parts) {
+    std::sort(parts.begin(), parts.end());
+    std::string out;
+    for (const std::string& p : parts) {
+      if (!out.empty()) out.push_back('|');
+      out += p;
+    }
+    return out;
+  };
+  auto dedupe = [](std::vector<std::string>* v) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  };
   for (uint32_t i = 0; i < prepared.size(); ++i) {
-    std::vector<std::string>& keys = keys_of[i];
+    Keys& k = keys[i];
     for (const ParsedName& n : prepared[i].names) {
-      const size_t k = std::min(n.size(), kMaxBlockParts);
-      if (k == 1) keys.push_back("1|" + n.blocking_key(0));
-      for (size_t x = 0; x < k; ++x) {
-        for (size_t y = x + 1; y < k; ++y) {
-          const std::string& p = n.blocking_key(x);
-          const std::string& q = n.blocking_key(y);
-          keys.push_back(p < q ? p + "|" + q : q + "|" + p);
+      const size_t parts = std::min(n.size(), kMaxBlockParts);
+      if (parts == 1) {
+        k.pairs.push_back("1|" + n.blocking_key(0));
+        k.short_pairs.push_back(k.pairs.back());
+        continue;
+      }
+      k.firsts.push_back("1|" + n.blocking_key(0));
+      for (size_t x = 0; x < parts; ++x) {
+        for (size_t y = x + 1; y < parts; ++y) {
+          k.pairs.push_back(sorted_key({n.blocking_key(x), n.blocking_key(y)}));
+          if (parts == 2) k.short_pairs.push_back(k.pairs.back());
+          for (size_t z = y + 1; z < parts; ++z) {
+            k.triples.push_back(
+                sorted_key({n.blocking_key(x), n.blocking_key(y), n.blocking_key(z)}));
+          }
         }
       }
-      if (k > 1) first_parts["1|" + n.blocking_key(0)].push_back(i);
     }
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    for (const std::string& key : keys) blocks[key].push_back(i);
+    dedupe(&k.pairs);
+    dedupe(&k.short_pairs);
+    dedupe(&k.triples);
+    dedupe(&k.firsts);
+    for (const std::string& key : k.pairs) pairs[key].push_back(i);
+    for (const std::string& key : k.short_pairs) short_ones[key].push_back(i);
+    for (const std::string& key : k.triples) triples[key].push_back(i);
+    for (const std::string& key : k.firsts) first_parts[key].push_back(i);
   }
-  for (auto& [key, members] : first_parts) {
-    members.erase(std::unique(members.begin(), members.end()), members.end());
+  local.blocks = pairs.size() + triples.size();
+  for (const Index* index : {&pairs, &triples}) {
+    for (const auto& [key, members] : *index) {
+      if (members.size() > kMaxBlockSize) ++local.oversized_blocks;
+    }
   }
-  local.blocks = blocks.size();
-  for (const auto& [key, members] : blocks) {
-    if (members.size() > kMaxBlockSize) ++local.oversized_blocks;
-  }
+  static const std::vector<uint32_t> kNone;
+  auto find = [](const Index& index, const std::string& key) -> const std::vector<uint32_t>& {
+    auto it = index.find(key);
+    return it == index.end() ? kNone : it->second;
+  };
 
   // For each person, the later persons sharing a block, each scored once.
+  // Within a small pair block everyone meets everyone. Within a large one,
+  // names of three or more parts meet only if they share a third part too,
+  // while names of at most two parts (nothing more to tell them apart by)
+  // meet every member.
   std::vector<Candidate> out;
   std::vector<uint32_t> partners;
   for (uint32_t i = 0; i < prepared.size(); ++i) {
     partners.clear();
     auto add_from = [&](const std::vector<uint32_t>& members) {
+      if (members.size() > kMaxBlockSize) return;
       auto from = std::upper_bound(members.begin(), members.end(), i);
       partners.insert(partners.end(), from, members.end());
     };
-    for (const std::string& key : keys_of[i]) {
-      const std::vector<uint32_t>& members = blocks[key];
-      if (members.size() > kMaxBlockSize) continue;
-      add_from(members);
-      if (key.compare(0, 2, "1|") == 0) {
-        // A one-word name meets longer names by their first part, both ways.
-        auto it = first_parts.find(key);
-        if (it != first_parts.end() && it->second.size() <= kMaxBlockSize) add_from(it->second);
+    const Keys& k = keys[i];
+    for (const std::string& key : k.pairs) {
+      const std::vector<uint32_t>& members = find(pairs, key);
+      if (members.size() <= kRefineBlockAbove ||
+          std::binary_search(k.short_pairs.begin(), k.short_pairs.end(), key)) {
+        add_from(members);
+      } else {
+        add_from(find(short_ones, key));
       }
     }
-    // Longer names meet one-word names that come later in the input.
-    for (const ParsedName& n : prepared[i].names) {
-      if (n.size() < 2) continue;
-      auto it = blocks.find("1|" + n.blocking_key(0));
-      if (it != blocks.end() && it->second.size() <= kMaxBlockSize) add_from(it->second);
+    for (const std::string& key : k.triples) {
+      const std::vector<uint32_t>& members = find(triples, key);
+      if (members.size() > 1) add_from(members);
+    }
+    // One-part names and the longer names starting with that part.
+    for (const std::string& key : k.short_pairs) {
+      if (key.compare(0, 2, "1|") == 0) add_from(find(first_parts, key));
+    }
+    for (const std::string& key : k.firsts) {
+      const std::vector<uint32_t>& singles = find(pairs, key);
+      add_from(singles);
     }
     std::sort(partners.begin(), partners.end());
     partners.erase(std::unique(partners.begin(), partners.end()), partners.end());
     for (uint32_t j : partners) {
       if (persons[i].id == persons[j].id) continue;
       ++local.pairs_scored;
-      Scored s = Score(prepared[i], prepared[j]);
-      if (s.score >= threshold) out.push_back(ToCandidate(persons[i], persons[j], std::move(s)));
+      Scored s = Score(prepared[i], prepared[j], threshold);
+      if (s.score >= threshold && !s.reasons.empty()) {
+        out.push_back(ToCandidate(persons[i], persons[j], std::move(s)));
+      }
     }
   }
   // Best first; ties keep input order (pairs were produced in that order).

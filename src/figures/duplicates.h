@@ -26,7 +26,7 @@ struct PersonFacts {
   std::vector<std::string> names;
   // Age in years at the incident: both bounds for a range, the same value
   // twice for an exact age, one alone for "at least" / "at most", none if
-  // unknown.
+  // unknown. Read as clamped to 0..130.
   std::optional<int> age_min;
   std::optional<int> age_max;
   // "female", "male", "unknown" or "" (only female / male are compared).
@@ -62,16 +62,22 @@ struct DuplicateStats {
 
 // Blocks larger than this are not compared within (see SuggestDuplicates).
 inline constexpr size_t kMaxBlockSize = 1500;
+// Pair blocks larger than this are split by a third part (see below).
+inline constexpr size_t kRefineBlockAbove = 100;
 
 // The pairs of `persons` scoring at least `threshold`, best first (ties by
-// input order). Only pairs that share a block are scored: two name parts
-// with the same blocking key (ParsedName::blocking_key) in any of their
-// variants, or, for a one-word name, the same first part. So the work grows
-// with the sizes of the blocks, not with n^2. A block holding more than
-// kMaxBlockSize persons (a pair of very common names such as "Mohammed
-// Ali" in a large list) is skipped and counted in stats->oversized_blocks;
-// longer names still meet through their other pairs of parts. Records with
-// the same id are never paired. `stats` may be null.
+// input order), each once, with `a` the earlier record in the input. Only
+// pairs that share a block are scored: two name parts with the same
+// blocking key (ParsedName::blocking_key) in some variant of each name, or,
+// for a one-word name, the same first part. So the work grows with the
+// sizes of the blocks, not with n^2. In a pair block of more than
+// kRefineBlockAbove persons, names of three or more parts meet only if they
+// share a third part too (names of two parts still meet every member): a
+// slip in one part of a three-part name whose other two are common can then
+// go unseen. A block of more than kMaxBlockSize persons (a very common pair
+// such as "Mohammed Ali" in a large list) is skipped and counted in
+// stats->oversized_blocks. Records with the same id are never paired.
+// `stats` may be null.
 std::vector<Candidate> SuggestDuplicates(std::span<const PersonFacts> persons,
                                          double threshold,
                                          DuplicateStats* stats = nullptr);

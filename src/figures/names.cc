@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <initializer_list>
 #include <string>
@@ -150,6 +151,11 @@ bool IsApostrophe(char32_t c) {
   }
 }
 
+// In key mode an apostrophe is kept as this placeholder until the Latin
+// word is clean: between a vowel and i / e it is the hamza on a ya seat
+// (Ṭāʾī, Wa'il: ئ), which the key reads as y; anywhere else it goes.
+constexpr char32_t kApostrophe = 0xE000;
+
 // Latin letters without a canonical decomposition to a base letter.
 std::u32string_view LatinSpecial(char32_t c) {
   switch (c) {
@@ -213,10 +219,15 @@ bool EndsWith(std::u32string_view s, std::u32string_view p) {
 // Splits text into words; Arabic words are cleaned and folded (`mode`) with
 // their article removed, other words are cleaned the Latin way (lower case,
 // no diacritics). When `all_latin`, every word is cleaned the Latin way.
-std::vector<Word> SplitWords(std::string_view text, Fold mode, bool all_latin = false) {
+// With `hamza_y`, an apostrophe between a vowel and i / e becomes y.
+std::vector<Word> SplitWords(std::string_view text, Fold mode, bool all_latin = false,
+                             bool hamza_y = false) {
   std::u32string pre;
   for (char32_t c : Decode(text)) {
-    if (IsApostrophe(c)) continue;
+    if (IsApostrophe(c)) {
+      if (hamza_y) pre.push_back(kApostrophe);
+      continue;
+    }
     std::u32string_view special = LatinSpecial(c);
     if (!special.empty()) {
       pre.append(special);
@@ -236,11 +247,24 @@ std::vector<Word> SplitWords(std::string_view text, Fold mode, bool all_latin = 
       w.article = current.size() >= 2 && (current[0] == kAlef || current[0] == kAlefWasla) &&
                   current[1] == kLam;
       for (char32_t c : current) {
+        if (c == kApostrophe) continue;
         char32_t f = FoldArabic(c, mode);
         if (f != 0) w.text.push_back(f);
       }
     } else {
-      for (char32_t c : Map(current, kStripMarks)) {
+      std::u32string clean = Map(current, kStripMarks);
+      for (size_t i = 0; i < clean.size(); ++i) {
+        char32_t c = clean[i];
+        if (c == kApostrophe) {
+          auto vowel = [](char32_t v) {
+            return v == U'a' || v == U'e' || v == U'i' || v == U'o' || v == U'u';
+          };
+          if (!w.text.empty() && vowel(w.text.back()) && i + 1 < clean.size() &&
+              (clean[i + 1] == U'i' || clean[i + 1] == U'e')) {
+            w.text.push_back(U'y');
+          }
+          continue;
+        }
         if (!IsMarkOrFormat(c) && !IsSeparator(c)) w.text.push_back(c);
       }
     }
@@ -251,7 +275,7 @@ std::vector<Word> SplitWords(std::string_view text, Fold mode, bool all_latin = 
     if (c == kTatweel || c == 0x0674 || c == 0x06E5 || c == 0x06E6) continue;
     if (IsSeparator(c) || c == U' ') {
       flush();
-    } else if (!IsMarkOrFormat(c)) {
+    } else if (!IsMarkOrFormat(c) || c == kApostrophe) {
       current.push_back(c);
     }
   }
@@ -295,8 +319,8 @@ std::string JoinWords(const std::vector<Word>& words) {
 // article is left alone.
 void DropLatinArticles(std::vector<Word>* words) {
   static const std::array<std::u32string_view, 3> kPlain = {U"al", U"el", U"ul"};
-  static const std::array<std::u32string_view, 10> kSun = {
-      U"n", U"r", U"s", U"sh", U"t", U"th", U"d", U"dh", U"z", U"ts"};
+  static const std::array<std::u32string_view, 9> kSun = {
+      U"n", U"r", U"s", U"sh", U"t", U"th", U"d", U"dh", U"z"};
   std::vector<Word> out;
   for (size_t i = 0; i < words->size(); ++i) {
     Word& w = (*words)[i];
@@ -329,6 +353,8 @@ void DropLatinArticles(std::vector<Word>* words) {
 //   'e' 'o' a short i / u written in Latin (or implied by the CāCiC
 //           pattern) that Arabic may or may not write as ي / و: weak
 //   'i'  the word ends in -i
+//   'v'  the word ends in ى (units only: a trace for the ى / ي confusion)
+//   'u'  ؤ inside a word (units only: writers also write it as a plain و)
 // The key is the units with weak vowels made strong ('e' -> 'y', 'o' -> 'w')
 // when the word ends in a consonant, and dropped when it ends in a vowel
 // (so that Nasiriya and Nassriya agree); similarity reads the weak ones.
@@ -351,7 +377,7 @@ std::string KeyFromUnits(const std::string& units, bool ends_in_vowel) {
   for (char u : units) {
     if (u == 'e' || u == 'o') {
       if (!ends_in_vowel) key.push_back(u == 'e' ? 'y' : 'w');
-    } else {
+    } else if (u != 'v' && u != 'u') {
       key.push_back(u);
     }
   }
@@ -590,6 +616,8 @@ bool IsTransparent(char32_t c) { return c == kHamza || c == kWawHamza || c == kA
 // Transliterate so the two agree on every decision.
 struct ArabicReading {
   enum Kind : uint8_t { kSkip, kInitialVowel, kConsonant, kGlide, kWeakI, kFinalI, kFinalA };
+  // kFinalA of ى at the end: writers confuse it with ي, so similarity
+  // keeps a trace of it (unit 'v').
   struct Item {
     Kind kind;
     char32_t letter;
@@ -695,7 +723,12 @@ Units ArabicUnits(const std::u32string& w) {
       case ArabicReading::kGlide: units.push_back(item.letter == kWaw ? 'w' : 'y'); break;
       case ArabicReading::kWeakI: units.push_back('e'); break;
       case ArabicReading::kFinalI: units.push_back('i'); break;
-      case ArabicReading::kFinalA: case ArabicReading::kSkip: break;
+      case ArabicReading::kFinalA:
+        if (item.letter == kAlefMaksura && &item == &r.items.back()) units.push_back('v');
+        break;
+      case ArabicReading::kSkip:
+        if (item.letter == kWawHamza) units.push_back('u');
+        break;
     }
   }
   Collapse(&units);
@@ -919,7 +952,7 @@ std::string BlockingFromUnits(const std::string& units, const std::string& key) 
   std::string out;
   for (char u : units) {
     switch (u) {
-      case 'y': case 'w': case 'e': case 'o': case 'i': break;
+      case 'y': case 'w': case 'e': case 'o': case 'i': case 'v': case 'u': break;
       case 'z': out.push_back('d'); break;
       case 'c': out.push_back('s'); break;
       case 'g': out.push_back('k'); break;
@@ -933,7 +966,7 @@ std::string BlockingFromUnits(const std::string& units, const std::string& key) 
 }
 
 std::vector<Token> Tokenize(std::string_view name, bool* arabic) {
-  std::vector<Word> words = SplitWords(name, Fold::kKey);
+  std::vector<Word> words = SplitWords(name, Fold::kKey, /*all_latin=*/false, /*hamza_y=*/true);
   DropLatinArticles(&words);
   size_t arabic_letters = 0, other_letters = 0;
   for (const Word& w : words) (w.arabic ? arabic_letters : other_letters) += w.text.size();
@@ -990,36 +1023,50 @@ std::vector<Token> Tokenize(std::string_view name, bool* arabic) {
 
 double IndelCost(char u, bool last) {
   switch (u) {
-    case 'e': case 'o': return 0.2;
-    case 'y': case 'w': return 0.9;  // a long vowel one spelling shows
-    case 'i': return 0.6;  // writers confuse final ى and ي (Mustafa / مصطفي)
+    case 'e': case 'o': case 'v': case 'u': return 0.2;  // weak: may or may not be written
+    case 'y': case 'w': return 0.9;            // a long vowel one spelling shows
+    case 'i': return 0.6;                      // final -i against a final -a
     case 'a': return 0.6;
     case 'h': return last ? 0.3 : 0.6;  // a final h: ta marbuta or not
     default: return 1.0;
   }
 }
 
-double SubstCost(char a, char b) {
+struct Near {
+  char a, b;  // a < b
+  double cost;
+};
+
+// Vowel letters, then sounds that Latin spellings of one Arabic letter
+// share (ḍ as d or dh, gh as g, kh as h).
+constexpr Near kNear[] = {
+    {'e', 'y', 0.1}, {'o', 'w', 0.1}, {'e', 'i', 0.2}, {'i', 'v', 0.2}, {'e', 'v', 0.2},
+    {'i', 'y', 0.3}, {'e', 'o', 0.3}, {'w', 'y', 0.7}, {'e', 'w', 0.6}, {'o', 'y', 0.6},
+    {'i', 'o', 0.6}, {'u', 'w', 0.2}, {'o', 'u', 0.1},
+    {'d', 'z', 0.4}, {'t', 'z', 0.5}, {'c', 's', 0.5}, {'g', 'k', 0.5}, {'h', 'x', 0.5},
+    {'k', 'x', 0.6}, {'g', 'x', 0.6}, {'d', 't', 0.6},
+};
+// Letters that differ only by their dots in Arabic script (ر ز, ب ت ن, ج ح خ,
+// ف ق): the commonest slip of hand and eye. Only between two Arabic
+// spellings; in Latin these are different names (Kadhim, Karim).
+constexpr Near kDots[] = {
+    {'r', 'z', 0.4}, {'b', 't', 0.4}, {'b', 'n', 0.4}, {'n', 't', 0.4},
+    {'h', 'j', 0.4}, {'j', 'x', 0.4}, {'h', 'x', 0.4}, {'f', 'k', 0.4},
+};
+
+double SubstCost(char a, char b, bool arabic) {
   if (a == b) return 0;
   if (a > b) std::swap(a, b);
-  struct Near {
-    char a, b;
-    double cost;
-  };
-  // Pairs ordered a < b. Vowel letters first, then sounds Latin spellings
-  // confuse, then letters Arabic handwriting confuses by its dots.
-  static constexpr Near kNear[] = {
-      {'e', 'y', 0.1}, {'o', 'w', 0.1}, {'e', 'i', 0.2}, {'i', 'y', 0.3}, {'e', 'o', 0.3},
-      {'w', 'y', 0.7}, {'e', 'w', 0.6}, {'o', 'y', 0.6}, {'i', 'o', 0.6},
-      {'d', 'z', 0.4}, {'t', 'z', 0.5}, {'s', 'z', 0.5}, {'c', 's', 0.5}, {'g', 'k', 0.5},
-      {'h', 'x', 0.5}, {'k', 'x', 0.6}, {'g', 'x', 0.6}, {'d', 't', 0.6},
-      {'r', 'z', 0.6}, {'b', 't', 0.6}, {'b', 'n', 0.7}, {'n', 't', 0.7}, {'h', 'j', 0.6},
-      {'j', 'x', 0.6}, {'f', 'k', 0.7},
-  };
+  double cost = 1.0;
   for (const Near& n : kNear) {
-    if (n.a == a && n.b == b) return n.cost;
+    if (n.a == a && n.b == b) cost = n.cost;
   }
-  return 1.0;
+  if (arabic) {
+    for (const Near& n : kDots) {
+      if (n.a == a && n.b == b) cost = std::min(cost, n.cost);
+    }
+  }
+  return cost;
 }
 
 // The unit a Latin digraph became, if `first` + 'h' is one: Arabic writes
@@ -1034,16 +1081,21 @@ char DigraphOf(char first) {
   }
 }
 
-double UnitDistance(std::string_view a, std::string_view b) {
+// Weighted Damerau-Levenshtein; units are at most kMaxTokenUnits long.
+double UnitDistance(std::string_view a, std::string_view b, bool arabic) {
+  a = a.substr(0, kMaxTokenUnits);
+  b = b.substr(0, kMaxTokenUnits);
   const size_t n = a.size(), m = b.size();
-  // Three rows for the adjacent transposition.
-  std::vector<double> prev2(m + 1), prev(m + 1), cur(m + 1);
+  std::array<double, kMaxTokenUnits + 1> rows[3];
+  double* prev2 = rows[0].data();
+  double* prev = rows[1].data();
+  double* cur = rows[2].data();
   prev[0] = 0;
   for (size_t j = 1; j <= m; ++j) prev[j] = prev[j - 1] + IndelCost(b[j - 1], j == m);
   for (size_t i = 1; i <= n; ++i) {
     cur[0] = prev[0] + IndelCost(a[i - 1], i == n);
     for (size_t j = 1; j <= m; ++j) {
-      double best = prev[j - 1] + SubstCost(a[i - 1], b[j - 1]);
+      double best = prev[j - 1] + SubstCost(a[i - 1], b[j - 1], arabic);
       best = std::min(best, prev[j] + IndelCost(a[i - 1], i == n));
       best = std::min(best, cur[j - 1] + IndelCost(b[j - 1], j == m));
       if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && a[i - 1] != a[i - 2]) {
@@ -1057,17 +1109,21 @@ double UnitDistance(std::string_view a, std::string_view b) {
       }
       cur[j] = best;
     }
-    std::swap(prev2, prev);
-    std::swap(prev, cur);
+    double* t = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = t;
   }
   return prev[m];
 }
 
-double UnitSimilarity(std::string_view a, std::string_view b) {
+double UnitSimilarity(std::string_view a, std::string_view b, bool arabic) {
   if (a == b) return a.empty() ? 0.0 : 1.0;
-  const double len = static_cast<double>(std::max(a.size(), b.size()));
-  if (len == 0) return 0;
-  return std::max(0.0, 1.0 - UnitDistance(a, b) / len);
+  // A key of one or two units (ضياء "zy") hides its vowels: one near letter
+  // must not halve it, so short keys count as three units long.
+  const double len =
+      static_cast<double>(std::clamp(std::max(a.size(), b.size()), size_t{3}, kMaxTokenUnits));
+  return std::max(0.0, 1.0 - UnitDistance(a, b, arabic) / len);
 }
 
 // Weights of name positions: the given name identifies most, then the
@@ -1077,36 +1133,67 @@ double PositionWeight(size_t i) {
   return i < 3 ? kWeights[i] : 1.0;
 }
 
-double Gate(double s, double floor, int power) {
-  if (s >= floor) return 1.0;
-  double r = s / floor;
-  double g = 1.0;
-  for (int i = 0; i < power; ++i) g *= r;
-  return g;
+// 1 for a part that clearly matches; below 0.9, falls fast: a different
+// given name is a brother or a namesake, a different father's or
+// grandfather's name a cousin or a namesake.
+double Gate(double s) {
+  if (s >= 0.9) return 1.0;
+  double r = s / 0.9;
+  return r * r * r * r;
 }
 
 using UnitList = std::vector<std::string>;
 
+// Similarities of parts of one list with parts of the other, computed
+// when first asked for: an alignment reads only a few of them.
+class SimMatrix {
+ public:
+  SimMatrix(const UnitList& x, const UnitList& y, bool arabic)
+      : x_(x), y_(y), arabic_(arabic), m_(std::min(x.size(), kMaxNameTokens)),
+        n_(std::min(y.size(), kMaxNameTokens)) {
+    cells_.fill(-1);
+  }
+  size_t m() const { return m_; }
+  size_t n() const { return n_; }
+  double at(size_t i, size_t j) {
+    double& c = cells_[i * kMaxNameTokens + j];
+    if (c < 0) c = UnitSimilarity(x_[i], y_[j], arabic_);
+    return c;
+  }
+
+ private:
+  const UnitList& x_;
+  const UnitList& y_;
+  bool arabic_;
+  size_t m_, n_;
+  std::array<double, kMaxNameTokens * kMaxNameTokens> cells_;
+};
+
 // Score of two part lists under positional alignment, with the option of
-// aligning the shorter list's last part with the longer list's last part.
-double AlignScore(const UnitList& x, const UnitList& y) {
-  const size_t m = x.size(), n = y.size();
+// aligning the shorter list's last part with the longer list's last part
+// (the family name).
+// `merged`: the index in the longer list of a part made of two joined
+// parts (see MergeAt); it counts as two matched parts only if aligned.
+double AlignScore(SimMatrix& sim, size_t merged = std::string::npos) {
+  const size_t m = sim.m(), n = sim.n();
   const size_t k = std::min(m, n);
   if (k == 0) return 0;
-  const double missing = static_cast<double>(std::max(m, n) - k);
   auto score = [&](bool family) {
+    size_t unmatched = std::max(m, n) - k;
+    if (merged != std::string::npos) {
+      const size_t last_aligned = family ? std::max(m, n) - 1 : k - 1;
+      bool aligned = merged < k - (family ? 1 : 0) || merged == last_aligned;
+      if (!aligned) ++unmatched;
+    }
+    const double missing = static_cast<double>(unmatched);
     double sum = 0, weights = 0, factor = 1.0;
     for (size_t i = 0; i < k; ++i) {
       bool last = family && i + 1 == k;
-      const std::string& a = x[last ? m - 1 : i];
-      const std::string& b = y[last ? n - 1 : i];
-      double s = UnitSimilarity(a, b);
+      double s = last ? sim.at(m - 1, n - 1) : sim.at(i, i);
       double w = last ? 1.5 : PositionWeight(i);
       sum += w * s;
       weights += w;
-      // A clear mismatch of the given name is brothers or namesakes; of a
-      // father's or grandfather's name, cousins or namesakes.
-      factor *= i == 0 ? Gate(s, 0.9, 4) : Gate(s, 0.85, 3);
+      factor *= Gate(s);
     }
     factor *= std::max(0.0, 1.0 - 0.07 * missing);
     if (family) factor *= 0.95;
@@ -1124,7 +1211,7 @@ UnitList MergeAt(const UnitList& x, size_t i) {
   for (size_t j = 0; j < x.size(); ++j) {
     if (j == i) {
       std::string a = x[j];
-      if (!a.empty() && a.back() == 'i') a.pop_back();
+      if (!a.empty() && (a.back() == 'i' || a.back() == 'v')) a.pop_back();
       a += x[j + 1];
       Collapse(&a);
       out.push_back(std::move(a));
@@ -1136,11 +1223,18 @@ UnitList MergeAt(const UnitList& x, size_t i) {
   return out;
 }
 
-double ListSimilarity(const UnitList& a, const UnitList& b) {
-  double best = AlignScore(a, b);
-  if (best >= 0.95) return best;
-  for (size_t i = 0; i + 1 < a.size(); ++i) best = std::max(best, AlignScore(MergeAt(a, i), b));
-  for (size_t i = 0; i + 1 < b.size(); ++i) best = std::max(best, AlignScore(a, MergeAt(b, i)));
+double ListSimilarity(const UnitList& a, const UnitList& b, bool arabic) {
+  SimMatrix sim(a, b, arabic);
+  double best = AlignScore(sim);
+  if (best >= 0.95 || a.size() == b.size()) return best;
+  // Two parts of the longer list may be one part of the shorter.
+  const UnitList& longer = a.size() > b.size() ? a : b;
+  const UnitList& shorter = a.size() > b.size() ? b : a;
+  for (size_t i = 0; i + 1 < longer.size(); ++i) {
+    UnitList merged = MergeAt(longer, i);
+    SimMatrix merged_sim(merged, shorter, arabic);
+    best = std::max(best, AlignScore(merged_sim, i));
+  }
   return best;
 }
 
@@ -1207,10 +1301,14 @@ std::string RomanizeWord(const std::u32string& w) {
           auto next = r.items[i + 1];
           consonantal = next.kind == ArabicReading::kFinalA || next.kind == ArabicReading::kGlide;
         }
+        // A long vowel is written double, as Iraqi English does (Kareem,
+        // Mahmood), so that it reads back as long.
         if (item.letter == kWaw) {
-          out += consonantal ? "w" : "u";
+          out += consonantal ? "w" : "oo";
+        } else if (consonantal && i > 0 && r.items[i - 1].kind == ArabicReading::kConsonant) {
+          out += "iy";  // زياد ziyad, ناصرية nasiriya
         } else {
-          out += consonantal ? "y" : "i";
+          out += consonantal ? "y" : "ee";
         }
         break;
       }
@@ -1283,12 +1381,12 @@ std::string MatchKey(std::string_view name) {
 
 double TokenSimilarity(const ParsedName& a, size_t i, const ParsedName& b, size_t j) {
   if (i >= a.units_.size() || j >= b.units_.size()) return 0;
-  return UnitSimilarity(a.units_[i], b.units_[j]);
+  return UnitSimilarity(a.units_[i], b.units_[j], a.arabic_ && b.arabic_);
 }
 
 double NameSimilarity(const ParsedName& a, const ParsedName& b) {
   if (a.empty() || b.empty()) return 0;
-  return ListSimilarity(a.units_, b.units_);
+  return ListSimilarity(a.units_, b.units_, a.arabic_ && b.arabic_);
 }
 
 double NameSimilarity(std::string_view a, std::string_view b) {

@@ -31,7 +31,8 @@ inline constexpr size_t kMaxTokenUnits = 48;
 // The article ال is removed from the start of each word when at least two
 // letters remain and the word is not الله. The compound "عبد" + "ال..." is
 // written solid with its article, so "عبد الأمير" and "عبدالأمير" both give
-// "عبدالامير". Latin letters in the input are lower-cased and kept.
+// "عبدالامير". Words in Latin script are cleaned as NormalizeLatin cleans
+// them (lower case, no diacritics), without its article rule.
 std::string NormalizeArabic(std::string_view text);
 
 // Latin transliterations: lower case, diacritics removed (ā -> a, ḥ -> h,
@@ -102,21 +103,27 @@ class ParsedName {
   std::vector<std::string> blocking_;
 };
 
-// Similarity in [0, 1] of part i of `a` and part j of `b`: 1 for the same
-// key, less as the skeletons differ (near letters such as d/dh and an
-// unwritten short vowel cost little; a different consonant costs much).
+// Similarity in [0, 1] of part i of `a` and part j of `b` (0 if either is
+// out of range): 1 for the same spelling, less as the skeletons differ. A
+// vowel one spelling leaves unwritten, a final ى for ي, or near letters
+// (d / dh, s / sh, q / gh) cost little; a long vowel only one spelling has
+// (Hussein / Hassan) or a different consonant costs much. Letters that
+// differ only by their dots (ج ح خ, ر ز, ب ت ن) cost little only when both
+// names are in Arabic script, where that is a slip of the pen.
 double TokenSimilarity(const ParsedName& a, size_t i, const ParsedName& b, size_t j);
 
 // Similarity in [0, 1] of two full names, in either script. Iraqi names are
 // a chain: given name, father's, grandfather's, then often a family or
 // tribal name. Parts are compared by position; the given name weighs most
 // and a clear mismatch in it (Hussein / Hassan: brothers) pulls the score
-// down hard. A shorter chain that is a prefix of the longer one ("Ali
-// Hussein" / "Ali Hussein Kadhim") is a strong partial match (about 0.93
-// per missing part); so is a chain whose last part is the other's family
-// name ("Ali al-Maliki" / "Ali Hussein Kadhim al-Maliki"), a little less.
-// Two parts written as one ("Abdulamir", "Dhiqar") match their split form.
-// Symmetric. 0 if either name has no letters.
+// down hard; so does a clear mismatch of any other aligned part (cousins).
+// A shorter chain that is a prefix of the longer one ("Ali Hussein" / "Ali
+// Hussein Kadhim") is a strong partial match: 7% less per missing part; so
+// is a chain whose last part is the other's family name ("Ali al-Maliki" /
+// "Ali Hussein Kadhim al-Maliki"), 5% less again. Two parts written as one
+// ("Dhiqar" / "Dhi Qar") match their split form. Order matters: "Hussein
+// Ali" and "Ali Hussein" are different men. Symmetric. 0 if either name
+// has no letters.
 double NameSimilarity(std::string_view a, std::string_view b);
 double NameSimilarity(const ParsedName& a, const ParsedName& b);
 

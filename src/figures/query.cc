@@ -51,8 +51,8 @@ std::string IsoWeek(int64_t days) {
   const int year = std::stoi(date.substr(0, 4));
   const int64_t jan1 = *ParseDate(date.substr(0, 4) + "-01-01");
   const int64_t week = (thursday - jan1) / 7 + 1;
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-W%02lld", year, static_cast<long long>(week));
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04d-W%02d", year, static_cast<int>(week));
   return buf;
 }
 

@@ -248,6 +248,34 @@ TEST_F(ApiTest, FiguresForDhiQarIncludeNasiriya) {
   EXPECT_EQ(CallJson("GET", "/api/v1/figures?digits=roman", 400)["error"]["field"], "query.digits");
 }
 
+TEST_F(ApiTest, DuplicatePersonsAreSuggestedNotMerged) {
+  const int64_t before = CallJson("GET", "/api/v1/persons?limit=1", 200)["total"];
+  json a = CallJson("POST", "/api/v1/persons", 201,
+                    R"j({"name": "محمد جاسم كاظم (demo)", "sex": "male", "age_min": 24, "age_max": 24})j");
+  json b = CallJson("POST", "/api/v1/persons", 201,
+                    R"j({"name": "Mohammed Jassim Kadhim (demo)", "sex": "male", "age_min": 23, "age_max": 25})j");
+  json r = CallJson("GET", "/api/v1/persons/duplicates", 200);
+  bool found = false;
+  for (const auto& c : r["items"]) {
+    std::set<int64_t> pair = {c["person_a"].get<int64_t>(), c["person_b"].get<int64_t>()};
+    if (pair == std::set<int64_t>{a["id"].get<int64_t>(), b["id"].get<int64_t>()}) {
+      found = true;
+      EXPECT_FALSE(c["reasons"].empty());
+    }
+  }
+  EXPECT_TRUE(found) << r.dump(1);
+  // Suggesting changes nothing.
+  EXPECT_EQ(CallJson("GET", "/api/v1/persons?limit=1", 200)["total"], before + 2);
+  EXPECT_TRUE(CallJson("GET", "/api/v1/persons/" + std::to_string(b["id"].get<int64_t>()), 200)["merged_into_id"].is_null());
+  // A reviewer merges; the pair is no longer suggested; the merge can be undone.
+  const std::string url = "/api/v1/persons/" + std::to_string(b["id"].get<int64_t>());
+  CallJson("PATCH", url, 200, json({{"merged_into_id", a["id"]}}).dump());
+  json after = CallJson("GET", "/api/v1/persons/duplicates", 200);
+  for (const auto& c : after["items"]) EXPECT_NE(c["person_b"], b["id"]);
+  CallJson("PATCH", url, 200, R"({"merged_into_id": null})");
+  EXPECT_EQ(CallJson("GET", "/api/v1/persons/duplicates?threshold=2", 400)["error"]["field"], "query.threshold");
+}
+
 TEST_F(ApiTest, QueryParametersAreChecked) {
   struct Case { const char* target; const char* field; };
   const Case cases[] = {

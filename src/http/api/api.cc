@@ -1,10 +1,12 @@
 #include "http/api/api.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 #include "base/error_map.h"
 #include "base/text.h"
+#include "figures/duplicate_persons.h"
 #include "figures/query.h"
 #include "figures/render.h"
 #include "figures/vague.h"
@@ -405,6 +407,29 @@ void RegisterRoutes(http::Router& router, store::Store* store,
                auto groups = figures::ComputeFigures(*store, *request);
                if (!groups.ok()) return Error(groups.status());
                return JsonResponse(200, {{"groups", figures::FiguresJson(*groups, render)}});
+             });
+  router.Add("GET", "/api/v1/persons/duplicates",
+             "Pairs of person records that may be one person, with the reasons (for reviewers)",
+             [store](Request& req) {
+               double threshold = figures::kDefaultDuplicateThreshold;
+               for (const auto& [k, v] : req.query) {
+                 if (k != "threshold") {
+                   return Error(Status::Invalid("query." + k, "is not a parameter of this route"));
+                 }
+                 char* end = nullptr;
+                 threshold = std::strtod(v.c_str(), &end);
+                 if (v.empty() || *end != '\0' || !(threshold >= 0 && threshold <= 1)) {
+                   return Error(Status::Invalid("query.threshold", "must be a number from 0 to 1"));
+                 }
+               }
+               auto found = figures::SuggestPersonDuplicates(*store, threshold);
+               if (!found.ok()) return Error(found.status());
+               json items = json::array();
+               for (const auto& c : *found) {
+                 items.push_back({{"person_a", c.a}, {"person_b", c.b}, {"score", c.score},
+                                  {"reasons", c.reasons}});
+               }
+               return JsonResponse(200, {{"items", items}, {"threshold", threshold}});
              });
   router.Add("GET", "/api/v1/event-types", "ACLED event and sub-event types",
              [](Request&) {

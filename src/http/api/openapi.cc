@@ -208,6 +208,12 @@ json BuildOpenApi(const http::Router& router) {
     const bool history = EndsWith(route.pattern, "/history");
     const bool text_route = route.pattern == "/api/v1/ledger/key" ||
                             route.pattern == "/api/v1/ledger/checkpoint";
+    if (route.pattern == "/api/v1/persons/duplicates") {
+      spec = nullptr;
+      params.push_back(QueryParam("threshold", {{"type", "number"}, {"minimum", 0}, {"maximum", 1}},
+                                  "Lowest score to suggest (default 0.8)."));
+      op["responses"].update(ErrorResponses({400}));
+    }
     if (route.pattern == "/api/v1/figures") {
       const std::pair<const char*, const char*> kFigureParams[] = {
           {"place", "Place id or ISO code; includes every place under it."},
