@@ -151,7 +151,7 @@ bool IsApostrophe(char32_t c) {
   }
 }
 
-// In key mode an apostrophe is kept as this placeholder until the Latin
+// In key mode an apostrophe is kept as this marker until the Latin
 // word is clean: between a vowel and i / e it is the hamza on a ya seat
 // (Ṭāʾī, Wa'il: ئ), which the key reads as y; anywhere else it goes.
 constexpr char32_t kApostrophe = 0xE000;

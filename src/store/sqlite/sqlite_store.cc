@@ -363,7 +363,7 @@ class SqliteStore : public Store {
     return result;
   }
 
-  // The WHERE clause of a list query and, in placeholder order, what binds
+  // The WHERE clause of a list query and, in the order of its ? marks, what binds
   // its values. Identifiers come from the entity tables only.
   struct Where {
     std::string sql;
