@@ -76,22 +76,18 @@ std::map<Category, Figure> CountIncident(const IncidentInput& in, const Rules& r
     if (named == 0 && claims.empty()) continue;
     Figure& f = out[cat];
     f.incidents.insert(in.id);
-    int64_t lowest = named;
-    std::optional<int64_t> highest = named;
-    bool first = true;
+    int64_t lowest = named, highest = named;
+    bool open = false, first = true;
     for (const ClaimIn* c : claims) {
       lowest = first ? c->min : std::min(lowest, c->min);
       first = false;
-      if (!c->max) {
-        highest.reset();
-      } else if (highest) {
-        highest = std::max(*highest, *c->max);
-      }
+      if (c->max) highest = std::max(highest, *c->max);
+      else open = true;
       f.claims.insert(c->id);
       f.sources.insert(c->source);
     }
     f.min = std::max(named, lowest);
-    f.max = highest ? std::optional<int64_t>(std::max(named, *highest)) : std::nullopt;
+    f.max = open ? std::nullopt : std::optional<int64_t>(std::max(named, highest));
     f.provisional = static_cast<int>(f.sources.size()) < rules.min_sources;
   }
   return out;

@@ -50,10 +50,9 @@ class DemoFiguresTest : public ::testing::Test {
 };
 
 TEST_F(DemoFiguresTest, NasiriyaIsAtLeast10KilledMoreThan260Injured) {
-  FigureRequest req;
-  req.filter.from = "2021-02-26";
-  req.filter.to = "2021-02-27";
-  req.filter.within_place = *store_->ResolvePlace("IQ-DQ");
+  const FigureRequest req{.filter = {.within_place = *store_->ResolvePlace("IQ-DQ"),
+                                     .from = "2021-02-26",
+                                     .to = "2021-02-27"}};
   auto groups = ComputeFigures(*store_, req);
   ASSERT_TRUE(groups.ok()) << groups.status().ToString();
   ASSERT_EQ(groups->size(), 1u);
@@ -72,10 +71,9 @@ TEST_F(DemoFiguresTest, NasiriyaIsAtLeast10KilledMoreThan260Injured) {
 }
 
 TEST_F(DemoFiguresTest, FiguresFollowEveryWrite) {
-  FigureRequest req;
-  req.filter.within_place = *store_->ResolvePlace("IQ-DQ");
-  req.filter.from = "2021-02-26";
-  req.filter.to = "2021-02-27";
+  const FigureRequest req{.filter = {.within_place = *store_->ResolvePlace("IQ-DQ"),
+                                     .from = "2021-02-26",
+                                     .to = "2021-02-27"}};
   auto before = ComputeFigures(*store_, req);
   ASSERT_TRUE(before.ok());
   // Reject the incident: it no longer counts at all.

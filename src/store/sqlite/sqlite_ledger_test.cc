@@ -117,8 +117,9 @@ TEST_F(LedgerStoreTest, FailedTransactionLeavesNoLeafAndTheNextOneContinues) {
 
 TEST_F(LedgerStoreTest, ProofsFromStoredNodesVerify) {
   for (int i = 0; i < 40; ++i) {
-    ASSERT_TRUE(store_->Create("user:1", E("actor"),
-                               {{"kind", "protesters"}, {"name_en", "G" + std::to_string(i)}}).ok());
+    std::string name = "G";
+    name += std::to_string(i);
+    ASSERT_TRUE(store_->Create("user:1", E("actor"), {{"kind", "protesters"}, {"name_en", name}}).ok());
   }
   const auto hashes = LeafHashes();
   const uint64_t n = hashes.size();
