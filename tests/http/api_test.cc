@@ -276,6 +276,19 @@ TEST_F(ApiTest, DuplicatePersonsAreSuggestedNotMerged) {
   EXPECT_EQ(CallJson("GET", "/api/v1/persons/duplicates?threshold=2", 400)["error"]["field"], "query.threshold");
 }
 
+TEST_F(ApiTest, WritesTakeJsonOnlySoFormsElsewhereCannotForgeThem) {
+  const int64_t before = CountIncidents();
+  for (const char* type : {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}) {
+    auto r = Call("POST", "/api/v1/incidents", ValidIncident().dump(), {{"Content-Type", type}});
+    EXPECT_EQ(r.status, 400) << type;
+    EXPECT_EQ(json::parse(r.body)["error"]["field"], "content-type") << type;
+  }
+  EXPECT_EQ(CountIncidents(), before);
+  auto ok = Call("POST", "/api/v1/incidents", ValidIncident().dump(),
+                 {{"Content-Type", "application/json; charset=utf-8"}});
+  EXPECT_EQ(ok.status, 201) << ok.body;
+}
+
 TEST_F(ApiTest, QueryParametersAreChecked) {
   struct Case { const char* target; const char* field; };
   const Case cases[] = {
