@@ -31,7 +31,7 @@ std::string AsciiLower(std::string_view s) {
 }
 
 // Code points in `s`, which must be valid UTF-8: every byte that is not a
-// continuation byte (10xxxxxx) starts one.
+// continuation byte (bits 10 at the top) starts one.
 size_t CodePointCount(std::string_view s) {
   size_t n = 0;
   for (char c : s) {

@@ -73,7 +73,7 @@ TEST(PasswordStrengthTest, RejectsUserName) {
   ExpectRejected("amina.rashid1", "amina.rashid1", "user name");
   ExpectRejected("AMINA.RASHID1", "amina.rashid1", "user name");
   ExpectRejected("my-name-is-Amina-ok", "amina", "user name");
-  ExpectRejected("xxAMINAxxxxxx", "AmInA", "user name");
+  ExpectRejected("zzAMINAzzzzzz", "AmInA", "user name");
   // A very short name is not searched for inside the password.
   EXPECT_TRUE(CheckPasswordStrength("violet-kettle-49-orbit", "vi").ok());
   // Non-ASCII names match exactly (no Unicode case folding).
