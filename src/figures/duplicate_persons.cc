@@ -3,6 +3,7 @@
 #include <map>
 
 #include "base/text.h"
+#include "figures/query.h"
 
 namespace dalil::figures {
 namespace {
@@ -35,21 +36,11 @@ Result<std::vector<Candidate>> SuggestPersonDuplicates(store::Store& store, doub
   DALIL_ASSIGN_OR_RETURN(auto outcomes, All(store, "outcome"));
   DALIL_ASSIGN_OR_RETURN(auto persons, All(store, "person"));
 
-  std::map<int64_t, std::pair<std::optional<int64_t>, std::string>> place_of;  // parent, level
-  for (const auto& p : places) place_of[p["id"]] = {Int(p, "parent_id"), p["level"]};
-  auto governorate = [&](int64_t place) -> std::optional<int64_t> {
-    for (int hops = 0; hops < 64; ++hops) {
-      auto it = place_of.find(place);
-      if (it == place_of.end()) return std::nullopt;
-      if (it->second.second == "governorate") return place;
-      if (!it->second.first) return std::nullopt;
-      place = *it->second.first;
-    }
-    return std::nullopt;
-  };
+  std::map<int64_t, store::FigureRows::Place> place_of;
+  for (const auto& p : places) place_of[p["id"]] = {Int(p, "parent_id"), p["level"], "", "", ""};
   std::map<int64_t, std::pair<std::optional<int64_t>, int64_t>> incident_facts;  // gov, day
   for (const auto& i : incidents) {
-    incident_facts[i["id"]] = {governorate(i["place_id"]), *ParseDate(i["start_date"].get<std::string>())};
+    incident_facts[i["id"]] = {AncestorAt(place_of, i["place_id"], "governorate"), *ParseDate(i["start_date"].get<std::string>())};
   }
   std::map<int64_t, PersonFacts> facts;
   for (const auto& p : persons) {

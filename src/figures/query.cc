@@ -18,19 +18,19 @@ int64_t Canonical(const std::map<int64_t, int64_t>& merged_into, int64_t person)
   return person;
 }
 
-std::optional<int64_t> AncestorAt(const store::FigureRows& rows, int64_t place,
-                                  const std::string& level) {
+}  // namespace
+
+std::optional<int64_t> AncestorAt(const std::map<int64_t, store::FigureRows::Place>& places,
+                                  int64_t place, std::string_view level) {
   for (int hops = 0; hops < 64; ++hops) {
-    auto it = rows.places.find(place);
-    if (it == rows.places.end()) return std::nullopt;
+    auto it = places.find(place);
+    if (it == places.end()) return std::nullopt;
     if (it->second.level == level) return place;
     if (!it->second.parent) return std::nullopt;
     place = *it->second.parent;
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 std::optional<GroupBy> ParseGroupBy(std::string_view name) {
   static const std::pair<const char*, GroupBy> kNames[] = {
@@ -136,7 +136,7 @@ Result<std::vector<Group>> ComputeFigures(store::Store& store, const FigureReque
     std::map<Category, Figure> figs = CountIncident(inputs[inc.id], req.rules);
     std::vector<Group> keys;
     auto place_group = [&](const std::string& level) {
-      auto p = AncestorAt(rows, inc.place_id, level);
+      auto p = AncestorAt(rows.places, inc.place_id, level);
       if (!p) return Group{"unknown", "Unknown " + level, "غير معروف"};
       const auto& place = rows.places.at(*p);
       return Group{place.iso_code.empty() ? std::to_string(*p) : place.iso_code, place.name_en,

@@ -45,6 +45,11 @@ Result<FigureRequest> ParseFigureRequest(
 // lies under no district is grouped under "unknown".
 Result<std::vector<Group>> ComputeFigures(store::Store& store, const FigureRequest& request);
 
+// The place at `level` ("governorate", "district") that contains `place`
+// (itself included), or nullopt. Bounded against cycles.
+std::optional<int64_t> AncestorAt(const std::map<int64_t, store::FigureRows::Place>& places,
+                                  int64_t place, std::string_view level);
+
 // ISO 8601 week of a day ("2021-W08") and its month ("2021-02").
 std::string IsoWeek(int64_t days_since_epoch);
 
