@@ -271,6 +271,9 @@ CommandRun SetupVerify(CLI::App* app, const GlobalFlags* g) {
       saved = note;
     }
     DALIL_ASSIGN_OR_RETURN(store::VerifyReport r, store->VerifyLedger(verifier, saved));
+    // The figure index is derived from the records: it must agree with them.
+    DALIL_ASSIGN_OR_RETURN(std::vector<std::string> index_problems, store->CheckFigureIndex());
+    r.problems.insert(r.problems.end(), index_problems.begin(), index_problems.end());
     std::printf("Checked %llu leaves, %llu versions, %llu records, %llu signed checkpoints",
                 static_cast<unsigned long long>(r.leaves), static_cast<unsigned long long>(r.versions),
                 static_cast<unsigned long long>(r.records),

@@ -80,6 +80,11 @@ std::string Statement::Text(int c) const {
   int n = sqlite3_column_bytes(stmt_, c);
   return p ? std::string(static_cast<const char*>(p), n) : std::string();
 }
+std::string_view Statement::View(int c) const {
+  const void* p = sqlite3_column_blob(stmt_, c);
+  int n = sqlite3_column_bytes(stmt_, c);
+  return p ? std::string_view(static_cast<const char*>(p), n) : std::string_view();
+}
 std::string_view Statement::ColumnName(int c) const {
   return sqlite3_column_name(stmt_, c);
 }
