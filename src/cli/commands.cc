@@ -314,7 +314,7 @@ CommandRun SetupLedger(CLI::App* app, const GlobalFlags* g) {
 // --- figures --------------------------------------------------------------
 
 struct FiguresFlags {
-  std::string place, from, to, type, actor, by, as_of;
+  std::string place, from, to, type, actor, by, as_of, ids;
   std::string format = "table";
   std::string digits = "arabic-indic";
 };
@@ -325,9 +325,10 @@ CommandRun SetupFigures(CLI::App* app, const GlobalFlags* g) {
   app->add_option("--from", f->from, "First day, YYYY-MM-DD");
   app->add_option("--to", f->to, "Last day, YYYY-MM-DD");
   app->add_option("--type", f->type, "ACLED event type (protests, ...)");
-  app->add_option("--actor", f->actor, "Perpetrator actor id");
+  app->add_option("--actor", f->actor, "Actor id: incidents it or its units were involved in");
   app->add_option("--by", f->by, "Group by governorate, district, week, month, actor or type");
   app->add_option("--as-of", f->as_of, "Detained/abducted: people held on this day");
+  app->add_option("--ids", f->ids, "Ids listed per figure (json): a number (default 1000) or all");
   app->add_option("--format", f->format, "table, json or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   app->add_option("--digits", f->digits, "Digits of Arabic phrases: arabic-indic or western")
@@ -339,7 +340,7 @@ CommandRun SetupFigures(CLI::App* app, const GlobalFlags* g) {
     for (const auto& [name, value] :
          {std::pair<const char*, const std::string*>{"place", &f->place}, {"from", &f->from},
           {"to", &f->to}, {"type", &f->type}, {"actor", &f->actor}, {"by", &f->by},
-          {"as_of", &f->as_of}}) {
+          {"as_of", &f->as_of}, {"ids", &f->ids}}) {
       if (!value->empty()) params.emplace_back(name, *value);
     }
     auto req = figures::ParseFigureRequest(*store, params, c.figure_rules);
