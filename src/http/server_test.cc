@@ -181,9 +181,10 @@ void ExpectSecurityHeaders(const BeastResponse& res,
   EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");
   EXPECT_EQ(res["Referrer-Policy"], "no-referrer");
   EXPECT_EQ(res["Content-Security-Policy"],
-            "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+            "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
             "form-action 'self'");
   EXPECT_EQ(res["X-Frame-Options"], "DENY");
+  EXPECT_EQ(res["X-XSS-Protection"], "0");
   EXPECT_EQ(res["Cache-Control"], cache);
   EXPECT_EQ(res["Server"], "dalil");
 }
