@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "store/sqlite/db.h"
+#include "store/sqlite/sqlite_imports.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_ledger.h"
@@ -50,7 +51,8 @@ class SqliteWriteTxn : public WriteTxn {
         db_(db),
         actor_(std::move(actor)),
         now_seconds_(now_seconds),
-        now_(FormatTimestamp(now_seconds)) {}
+        now_(FormatTimestamp(now_seconds)),
+        imports_(db_, actor_, now_) {}
 
   Result<json> Create(const EntitySpec& spec, const json& body,
                       model::Writer writer) override;
@@ -60,6 +62,7 @@ class SqliteWriteTxn : public WriteTxn {
                 std::optional<int64_t> expected_version) override;
   Result<json> Get(const EntitySpec& spec, int64_t id) override;
   Result<int64_t> PlaceIdByCode(const std::string& iso_code) override;
+  ImportTxn& Imports() override { return imports_; }
 
  private:
   Status CheckReferences(const EntitySpec& spec, const json& record, int64_t self_id);
@@ -77,6 +80,7 @@ class SqliteWriteTxn : public WriteTxn {
   std::string actor_;
   int64_t now_seconds_;
   std::string now_;
+  SqliteImportTxn imports_;
 };
 
 class SqliteStore : public Store {
@@ -308,6 +312,10 @@ class SqliteStore : public Store {
       if (!s.ok()) return s;
       return out;
     });
+  }
+
+  Result<ImportReport> LoadImportReport(int64_t run_id) override {
+    return WithReader([&](Database* db) { return LoadImportReportWith(db, run_id); });
   }
 
   // Shared by reads and write transactions.
