@@ -334,7 +334,8 @@ class CsvImporter {
       json body = {{"count_min", c.min},
                    {"count_max", c.max ? json(*c.max) : json()},
                    {"count_best", c.best ? json(*c.best) : json()},
-                   {"source_id", *source}};
+                   {"source_id", *source},
+                   {"quote", c.quote.empty() ? json() : json(c.quote)}};
       auto it = old_claims.find(c.category);
       if (it != old_claims.end()) {
         DALIL_RETURN_IF_ERROR(txn.Update(Spec("claim"), it->get<int64_t>(), body).status());
@@ -391,7 +392,13 @@ class CsvImporter {
     } else {
       ++counts_.imported;
     }
-    if (flagged) ++counts_.flagged;
+    if (run_id_ != 0) {
+      for (const std::string& note : m.review_notes) {
+        DALIL_RETURN_IF_ERROR(
+            txn.Imports().AddFlag(run_id_, {rec.line, "incident", out.incident_id, note}));
+      }
+    }
+    if (flagged || !m.review_notes.empty()) ++counts_.flagged;
     if (run_id_ != 0) {
       DALIL_RETURN_IF_ERROR(txn.Imports().PutRow(dataset_, m.key, out, run_id_, rec.line));
     }
@@ -441,6 +448,7 @@ class CsvImporter {
     if (adm1) return *adm1;
     if (!m.location.empty()) {
       if (auto found = places_.Find(m.location, "", country)) return *found;
+      if (auto found = places_.Find(m.location, "", std::nullopt)) return *found;
       DALIL_ASSIGN_OR_RETURN(int64_t loc, NewPlace(txn, m.location, "locality", country, line));
       flagged = true;
       return loc;
@@ -487,10 +495,23 @@ class CsvImporter {
     const std::string key = s.title + '\x1f' + s.citation + '\x1f' + s.published_date + '\x1f' +
                             s.notes;
     if (auto it = sources_.find(key); it != sources_.end()) return it->second;
-    json body = {{"kind", "media_report"}, {"reliability", "unknown"}, {"title", s.title}};
-    if (!s.citation.empty()) body["citation"] = s.citation;
+    // A title or citation longer than the field holds is cut for display
+    // and kept whole in the notes: nothing of the source's text is lost.
+    std::string notes = s.notes;
+    std::string title = s.title, citation = s.citation;
+    constexpr size_t kTitleMax = 1000, kCitationMax = 5000;
+    if (title.size() > kTitleMax) {
+      notes = "Full title: " + title + (notes.empty() ? "" : "\n" + notes);
+      title = Clip(title, kTitleMax - 4) + " ...";
+    }
+    if (citation.size() > kCitationMax) {
+      notes = "Full citation: " + citation + (notes.empty() ? "" : "\n" + notes);
+      citation = Clip(citation, kCitationMax - 4) + " ...";
+    }
+    json body = {{"kind", "media_report"}, {"reliability", "unknown"}, {"title", title}};
+    if (!citation.empty()) body["citation"] = citation;
     if (!s.published_date.empty()) body["published_date"] = s.published_date;
-    if (!s.notes.empty()) body["notes"] = s.notes;
+    if (!notes.empty()) body["notes"] = notes;
     if (!s.url.empty()) body["url"] = s.url;
     DALIL_ASSIGN_OR_RETURN(json created, txn.Create(Spec("source"), body));
     const int64_t id = created["id"].get<int64_t>();

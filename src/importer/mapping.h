@@ -32,6 +32,7 @@ struct MappedClaim {
   int64_t min = 0;
   std::optional<int64_t> max;
   std::optional<int64_t> best;
+  std::string quote;  // the source's own words or numbers, verbatim
 };
 
 struct MappedSource {
@@ -51,6 +52,9 @@ struct MappedRow {
   // Which column each value came from, for rejects found by validation:
   // "incident.start_date" -> "date_start", "claim.count_min" -> "low".
   std::map<std::string, std::string> origin;
+  // Why a person should look at the imported row (the row is still
+  // imported; each note becomes a flag on its incident).
+  std::vector<std::string> review_notes;
 };
 
 struct RowError {

@@ -1,5 +1,7 @@
 // UCDP Georeferenced Event Dataset rows (codebook: Sundberg & Melander 2013,
 // Högbladh): one event per row with low / best / high death estimates.
+#include <algorithm>
+
 #include "importer/mappers.h"
 
 namespace dalil::importer {
@@ -90,9 +92,18 @@ class UcdpMapper : public Mapper {
     if (!best) return fail(best_, "the best estimate is missing");
     if (!low) low = best;
     if (!high) high = best;
-    if (*low > *high) return fail(low_, "low (minimum) is greater than high (maximum)");
-    if (*best < *low || *best > *high) return fail(best_, "best is not between low and high");
-    m.claims.push_back({"killed", *low, *high, *best});
+    // UCDP's own numbers, verbatim: the claim's range must hold all three,
+    // and a few published rows have them out of order (low above high).
+    const std::string quote = "UCDP GED: low " + std::to_string(*low) + ", best " +
+                              std::to_string(*best) + ", high " + std::to_string(*high);
+    const int64_t lo = std::min({*low, *best, *high});
+    const int64_t hi = std::max({*low, *best, *high});
+    if (lo != *low || hi != *high) {
+      m.review_notes.push_back("UCDP's low, best and high are out of order (" + quote +
+                               "); the claim spans " + std::to_string(lo) + " to " +
+                               std::to_string(hi));
+    }
+    m.claims.push_back({"killed", lo, hi, *best, quote});
     m.origin["claim.count_min"] = c_.Name(low_);
     m.origin["claim.count_max"] = c_.Name(high_);
     m.origin["claim.count_best"] = c_.Name(best_);
