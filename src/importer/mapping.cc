@@ -52,7 +52,9 @@ std::optional<std::string> NormaliseDate(std::string_view cell) {
   while (!cell.empty() && cell.back() == ' ') cell.remove_suffix(1);
   while (!cell.empty() && cell.front() == ' ') cell.remove_prefix(1);
   // "2014-01-24 00:00:00.000" and "2014-01-24T00:00:00Z": the day part.
-  if (cell.size() > 10 && (cell[10] == ' ' || cell[10] == 'T')) cell = cell.substr(0, 10);
+  if (cell.size() > 10 && cell[4] == '-' && (cell[10] == ' ' || cell[10] == 'T')) {
+    cell = cell.substr(0, 10);
+  }
   std::string iso(cell);
   if (iso.size() == 10 && iso[4] == '/' && iso[7] == '/') {
     iso[4] = '-';

@@ -17,6 +17,8 @@ TEST(MappingTest, HelpersParseWhatDatasetsWrite) {
   EXPECT_EQ(NormaliseDate("2021-02-26").value_or(""), "2021-02-26");
   EXPECT_EQ(NormaliseDate("26 February 2021").value_or(""), "2021-02-26");
   EXPECT_EQ(NormaliseDate("26-Feb-2021").value_or(""), "2021-02-26");
+  EXPECT_EQ(NormaliseDate("22 October 2019").value_or(""), "2019-10-22");  // ISO-length prefix
+  EXPECT_EQ(NormaliseDate("2021/02/26").value_or(""), "2021-02-26");
   EXPECT_EQ(NormaliseDate("2014-01-24 00:00:00.000").value_or(""), "2014-01-24");
   EXPECT_FALSE(NormaliseDate("2021-02-30"));
   EXPECT_FALSE(NormaliseDate("31 June 2021"));
