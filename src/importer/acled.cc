@@ -103,17 +103,8 @@ class AcledMapper : public Mapper {
     m.claims.push_back({"killed", *fatalities, *fatalities, *fatalities});
     m.origin["claim.count_min"] = c_.Name(fatalities_);
 
-    const std::string& lat = Cell(row, lat_);
-    const std::string& lon = Cell(row, lon_);
-    if (!lat.empty() || !lon.empty()) {
-      auto la = ParseDegrees(lat, 90);
-      auto lo = ParseDegrees(lon, 180);
-      if (!la) return fail(lat_, "is not a latitude");
-      if (!lo) return fail(lon_, "is not a longitude");
-      m.incident["latitude"] = *la;
-      m.incident["longitude"] = *lo;
-      const std::string& gp = Cell(row, geo_prec_);
-      m.incident["geo_precision"] = gp == "1" ? 1 : gp == "2" ? 2 : 3;
+    if (int bad = MapPoint(Cell(row, lat_), Cell(row, lon_), &Cell(row, geo_prec_), m.incident)) {
+      return fail(bad == 1 ? lat_ : lon_, bad == 1 ? "is not a latitude" : "is not a longitude");
     }
     m.country = Cell(row, country_);
     m.country_code = Cell(row, iso_);

@@ -37,6 +37,19 @@ Status Columns::Require(std::initializer_list<std::string_view> required) const 
   return Status::Invalid("header", "required columns are missing: " + missing);
 }
 
+int MapPoint(const std::string& lat, const std::string& lon, const std::string* precision,
+             nlohmann::json& incident) {
+  if (lat.empty() && lon.empty()) return 0;
+  auto la = ParseDegrees(lat, 90);
+  auto lo = ParseDegrees(lon, 180);
+  if (!la) return 1;
+  if (!lo) return 2;
+  incident["latitude"] = *la;
+  incident["longitude"] = *lo;
+  if (precision) incident["geo_precision"] = *precision == "1" ? 1 : *precision == "2" ? 2 : 3;
+  return 0;
+}
+
 std::string Clip(std::string_view text, size_t max) {
   if (text.size() <= max) return std::string(text);
   size_t n = max;

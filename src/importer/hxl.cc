@@ -156,13 +156,8 @@ class HxlMapper : public Mapper {
       return fail(adm1_ >= 0 ? adm1_ : loc_, "the place is missing");
     }
     m.origin["place.adm1"] = name(adm1_ >= 0 ? adm1_ : adm1_code_);
-    if (!Cell(row, lat_).empty() || !Cell(row, lon_).empty()) {
-      auto la = ParseDegrees(Cell(row, lat_), 90);
-      auto lo = ParseDegrees(Cell(row, lon_), 180);
-      if (!la) return fail(lat_, "is not a latitude");
-      if (!lo) return fail(lon_, "is not a longitude");
-      m.incident["latitude"] = *la;
-      m.incident["longitude"] = *lo;
+    if (int bad = MapPoint(Cell(row, lat_), Cell(row, lon_), nullptr, m.incident)) {
+      return fail(bad == 1 ? lat_ : lon_, bad == 1 ? "is not a latitude" : "is not a longitude");
     }
     for (int k = 0; k < 6; ++k) {
       std::optional<int64_t> v[4];

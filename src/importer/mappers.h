@@ -38,6 +38,12 @@ inline const std::string& Cell(const std::vector<std::string>& row, int i) {
   return i < 0 || static_cast<size_t>(i) >= row.size() ? kEmpty : row[static_cast<size_t>(i)];
 }
 
+// Sets the incident's latitude, longitude and (when `precision` is given)
+// geo_precision (1, 2, else 3) from the cells. Returns 0, or 1 when the
+// latitude is bad, 2 when the longitude is; both empty sets nothing.
+int MapPoint(const std::string& lat, const std::string& lon, const std::string* precision,
+             nlohmann::json& incident);
+
 // Cuts text to at most `max` bytes on a UTF-8 character boundary.
 std::string Clip(std::string_view text, size_t max);
 

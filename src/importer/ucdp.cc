@@ -108,17 +108,8 @@ class UcdpMapper : public Mapper {
     m.origin["claim.count_max"] = c_.Name(high_);
     m.origin["claim.count_best"] = c_.Name(best_);
 
-    const std::string& lat = Cell(row, lat_);
-    const std::string& lon = Cell(row, lon_);
-    if (!lat.empty() || !lon.empty()) {
-      auto la = ParseDegrees(lat, 90);
-      auto lo = ParseDegrees(lon, 180);
-      if (!la) return fail(lat_, "is not a latitude");
-      if (!lo) return fail(lon_, "is not a longitude");
-      m.incident["latitude"] = *la;
-      m.incident["longitude"] = *lo;
-      const std::string& wp = Cell(row, where_prec_);
-      m.incident["geo_precision"] = wp == "1" ? 1 : wp == "2" ? 2 : 3;
+    if (int bad = MapPoint(Cell(row, lat_), Cell(row, lon_), &Cell(row, where_prec_), m.incident)) {
+      return fail(bad == 1 ? lat_ : lon_, bad == 1 ? "is not a latitude" : "is not a longitude");
     }
     m.country = Cell(row, country_);
     m.country_code = Cell(row, iso3_);
