@@ -197,8 +197,14 @@ class CsvImporter {
       for (PendingRow& row : batch) {
         const ImportCounts row_before = counts_;
         Status one = store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
-          return Process(txn, row);
+          Status processed = Process(txn, row);
+          if (processed.ok() && opts_.dry_run) return Status(Code::kUnavailable, "dry run");
+          return processed;
         });
+        if (opts_.dry_run && one.code() == Code::kUnavailable && one.message() == "dry run") {
+          DALIL_RETURN_IF_ERROR(LoadCaches());
+          continue;
+        }
         if (one.ok()) continue;
         if (!IsRowProblem(one)) return one;
         DALIL_RETURN_IF_ERROR(LoadCaches());
