@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include "base/text.h"
 #include "importer/bundle.h"
@@ -300,7 +301,18 @@ class CsvImporter {
     current_origin_ = m.origin;
     bool flagged = false;
     current_entity_ = "place";
-    DALIL_ASSIGN_OR_RETURN(int64_t place, ResolvePlace(txn, m, rec.line, flagged));
+    // Rows name the same few places again and again: resolve each spelling
+    // once (normalising names is the costly part).
+    const std::string place_key = m.country + '\x1f' + m.country_code + '\x1f' + m.adm1 +
+                                  '\x1f' + m.adm1_code + '\x1f' + m.adm2 + '\x1f' + m.location;
+    int64_t place = 0;
+    if (auto memo = place_memo_.find(place_key); memo != place_memo_.end()) {
+      place = memo->second;
+    } else {
+      DALIL_ASSIGN_OR_RETURN(place, ResolvePlace(txn, m, rec.line, flagged));
+      if (place_memo_.size() > 50000) place_memo_.clear();  // bounded memory
+      place_memo_.emplace(place_key, place);
+    }
     json incident = m.incident;
     incident["place_id"] = place;
     store::ImportedRow out;
@@ -487,13 +499,19 @@ class CsvImporter {
   }
 
   Result<int64_t> FindOrCreateActor(store::WriteTxn& txn, const MappedActor& a) {
+    if (auto it = actor_memo_.find(a.name); it != actor_memo_.end()) return it->second;
     const std::string key = ActorKey(a.name);
-    if (auto it = actors_.find(key); it != actors_.end()) return it->second;
+    if (actor_memo_.size() > 50000) actor_memo_.clear();  // bounded memory
+    if (auto it = actors_.find(key); it != actors_.end()) {
+      actor_memo_.emplace(a.name, it->second);
+      return it->second;
+    }
     json body = {{"kind", a.kind}};
     body[IsArabicScript(a.name) ? "name_ar" : "name_en"] = a.name;
     DALIL_ASSIGN_OR_RETURN(json created, txn.Create(Spec("actor"), body));
     const int64_t id = created["id"].get<int64_t>();
     actors_[key] = id;
+    actor_memo_.emplace(a.name, id);
     return id;
   }
 
@@ -531,6 +549,8 @@ class CsvImporter {
     places_.Clear();
     actors_.clear();
     sources_.clear();
+    place_memo_.clear();
+    actor_memo_.clear();
     for (int64_t offset = 0;; offset += 500) {
       DALIL_ASSIGN_OR_RETURN(store::ListResult page,
                              store_.List(Spec("place"), {.limit = 500, .offset = offset}));
@@ -575,6 +595,9 @@ class CsvImporter {
   PlaceIndex places_;
   std::map<std::string, int64_t> actors_;
   std::map<std::string, int64_t> sources_;
+  // Spellings already resolved (cleared past 50,000 entries).
+  std::unordered_map<std::string, int64_t> place_memo_;
+  std::unordered_map<std::string, int64_t> actor_memo_;
   std::string current_entity_;
   std::map<std::string, std::string> current_origin_;
 };
