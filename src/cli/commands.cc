@@ -20,6 +20,7 @@
 
 #include "base/text.h"
 #include "cli/config.h"
+#include "cli/import_commands.h"
 #include "figures/query.h"
 #include "figures/render.h"
 #include "http/api/api.h"
@@ -390,6 +391,10 @@ const Command kCommands[] = {
     {"verify", "Check the database against its tamper-evident ledger", SetupVerify},
     {"ledger", "Sign checkpoints and show the ledger's key", SetupLedger},
     {"figures", "Casualty figures from verified records", SetupFigures},
+    {"import", "Import UCDP GED, ACLED, HXL-tagged CSV or Dalil JSON", SetupImport},
+    {"import-report", "Show an import's counts, rejected rows and flagged records",
+     SetupImportReport},
+    {"export", "Export incidents as CSV, HXL, Dalil JSON or GeoJSON", SetupExport},
     {"openapi", "Print the OpenAPI document of the API", SetupOpenApi},
 };
 

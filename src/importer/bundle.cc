@@ -8,6 +8,16 @@ using nlohmann::json;
 
 Result<BundleResult> LoadBundle(store::Store& store, const json& bundle,
                                 const std::string& actor, const store::BlobStore* blobs) {
+  BundleResult result;
+  Status s = store.Write(actor, [&](store::WriteTxn& txn) -> Status {
+    return LoadBundleInto(txn, bundle, BundleOptions{}, result, blobs);
+  });
+  if (!s.ok()) return s;
+  return result;
+}
+
+Status LoadBundleInto(store::WriteTxn& txn, const json& bundle, const BundleOptions& options,
+                      BundleResult& result, const store::BlobStore* blobs) {
   if (!bundle.is_object()) return Status::Invalid("bundle", "must be a JSON object");
   for (const auto& [key, value] : bundle.items()) {
     if (key == "format" || key == "notice") continue;
@@ -16,8 +26,7 @@ Result<BundleResult> LoadBundle(store::Store& store, const json& bundle,
     }
     if (!value.is_array()) return Status::Invalid(key, "must be an array of records");
   }
-  BundleResult result;
-  Status s = store.Write(actor, [&](store::WriteTxn& txn) -> Status {
+  {
     std::map<std::string, int64_t> ids;  // $key -> id
     for (const model::EntitySpec* spec : model::AllEntities()) {
       auto list = bundle.find(std::string(spec->plural));
@@ -81,6 +90,21 @@ Result<BundleResult> LoadBundle(store::Store& store, const json& bundle,
           rec["size"] = static_cast<int64_t>(bytes.size());
           writer = model::Writer::kServer;
         }
+        if (options.reuse_places_by_code && spec->name == "place" && rec.contains("iso_code") &&
+            rec["iso_code"].is_string()) {
+          auto existing = txn.PlaceIdByCode(rec["iso_code"].get<std::string>());
+          if (existing.ok()) {
+            if (!self_key.empty()) {
+              ids[self_key] = *existing;
+              result.ids[self_key] = *existing;
+            }
+            continue;
+          }
+        }
+        if (options.withheld_names && spec->name == "person" &&
+            (!rec.contains("name") || rec["name"].is_null())) {
+          rec["name"] = "(name withheld: " + (self_key.empty() ? where : self_key) + ")";
+        }
         auto created = txn.Create(*spec, rec, writer);
         if (!created.ok()) {
           const Status& e = created.status();
@@ -97,10 +121,8 @@ Result<BundleResult> LoadBundle(store::Store& store, const json& bundle,
         ++result.total;
       }
     }
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
-  return result;
+  }
+  return Status::Ok();
 }
 
 }  // namespace dalil::importer

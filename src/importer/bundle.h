@@ -30,6 +30,21 @@ struct BundleResult {
   int64_t total = 0;
 };
 
+struct BundleOptions {
+  // A place record with an iso_code that already exists stands for the
+  // existing place instead of being created (dalil-json imports: the
+  // seeded governorates are in every database).
+  bool reuse_places_by_code = false;
+  // A person without a name (exports never carry names) gets
+  // "(name withheld: <$key>)": the record and its links survive.
+  bool withheld_names = false;
+};
+
+// Loads every record in `txn`, adding to `result`. Errors as LoadBundle's.
+Status LoadBundleInto(store::WriteTxn& txn, const nlohmann::json& bundle,
+                      const BundleOptions& options, BundleResult& result,
+                      const store::BlobStore* blobs);
+
 // Loads every record in one transaction: all or nothing. Errors name the
 // record ("incidents[3] ($key inc-x): end_date: must not be before ...").
 // `blobs` may be null when the bundle has no evidence.

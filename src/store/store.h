@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "store/imports.h"
 #include "ledger/checkpoint.h"
 #include "ledger/leaf.h"
 #include "ledger/merkle.h"
@@ -74,6 +75,8 @@ class WriteTxn {
   virtual Result<json> Get(const model::EntitySpec& spec, int64_t id) = 0;
   // Id of the place with this ISO code (e.g. "IQ-DQ"), or kNotFound.
   virtual Result<int64_t> PlaceIdByCode(const std::string& iso_code) = 0;
+  // The import bookkeeping written in this same transaction (store/imports.h).
+  virtual ImportTxn& Imports() = 0;
 };
 
 // One leaf of the ledger as stored.
@@ -236,6 +239,10 @@ class Store {
   // Recomputes the figure index from the records and names every entry
   // that differs (missing, extra, altered): empty when in step.
   virtual Result<std::vector<std::string>> CheckFigureIndex() = 0;
+
+  // One import run with its rejected rows and flagged records; kNotFound
+  // when there is no such run.
+  virtual Result<ImportReport> LoadImportReport(int64_t run_id) = 0;
 
   // Convenience single-record writes, each its own transaction.
   Result<json> Create(const std::string& actor, const model::EntitySpec& spec,

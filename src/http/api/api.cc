@@ -391,6 +391,7 @@ void RegisterRoutes(http::Router& router, store::Store* store,
     }
   }
   RegisterLedgerRoutes(router, store, options);
+  RegisterImportRoutes(router, store, blobs, options);
   router.Add("GET", "/api/v1/figures",
              "Casualty figures from verified records, with the records behind them",
              [store, options](Request& req) {

@@ -38,6 +38,11 @@ void RegisterRoutes(http::Router& router, store::Store* store,
 void RegisterLedgerRoutes(http::Router& router, store::Store* store,
                           const ApiOptions& options);
 
+// POST /api/v1/imports, GET /api/v1/imports/{id}, GET /api/v1/export
+// (import_api.cc); called by RegisterRoutes.
+void RegisterImportRoutes(http::Router& router, store::Store* store,
+                          const store::BlobStore* blobs, const ApiOptions& options);
+
 // The OpenAPI 3 document describing the routes of `router` (generated from
 // the route table and the entity tables). docs/openapi.json is its output,
 // committed; OpenApiDocument() is that committed file, served as is.

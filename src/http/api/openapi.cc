@@ -231,6 +231,42 @@ json BuildOpenApi(const http::Router& router) {
       }
       op["responses"].update(ErrorResponses({400}));
     }
+    if (route.pattern == "/api/v1/export") {
+      const std::pair<const char*, const char*> kExportParams[] = {
+          {"format", "csv (default), hxl (CSV with an HXL hashtag row), json (dalil-json) or geojson."},
+          {"place", "Place id or ISO code; includes every place under it."},
+          {"from", "First day (YYYY-MM-DD)."},
+          {"to", "Last day (YYYY-MM-DD)."},
+          {"type", "ACLED event type."},
+          {"actor", "Actor id (and its units)."}};
+      for (const auto& [name, desc] : kExportParams) {
+        params.push_back(QueryParam(name, {{"type", "string"}}, desc));
+      }
+      op["responses"]["200"] = {{"description", route.summary},
+                                {"content", {{"text/csv", {{"schema", {{"type", "string"}}}}},
+                                             {"application/json", {{"schema", {{"type", "object"}}}}},
+                                             {"application/geo+json", {{"schema", {{"type", "object"}}}}}}}};
+      op["responses"].update(ErrorResponses({400}));
+    }
+    if (route.pattern == "/api/v1/imports") {
+      op["requestBody"] = {
+          {"required", true},
+          {"content", {{"application/json", {{"schema", {
+              {"type", "object"},
+              {"required", {"format"}},
+              {"properties", {{"format", {{"type", "string"}, {"enum", {"ucdp-ged", "acled", "hxl-csv", "dalil-json"}}}},
+                              {"content", {{"type", "string"}}},
+                              {"content_base64", {{"type", "string"}}},
+                              {"source_name", {{"type", "string"}}},
+                              {"file_name", {{"type", "string"}}},
+                              {"review_status", {{"type", "string"}}},
+                              {"dry_run", {{"type", "boolean"}}}}}}}}}}}};
+      op["responses"]["201"] = {{"description", "The import's report"},
+                                {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+      op["responses"].update(ErrorResponses({400}));
+      op["responses"]["413"] = {{"description", "File too large"}};
+    }
+    if (route.pattern == "/api/v1/imports/{id}") op["responses"].update(ErrorResponses({404}));
     if (history || route.pattern.rfind("/api/v1/ledger/", 0) == 0) {
       spec = nullptr;  // documented below as ledger routes
       for (const auto& [name, desc] : LedgerParams(route.pattern)) {

@@ -8,6 +8,7 @@
 
 #include "store/sqlite/db.h"
 #include "store/sqlite/figure_index.h"
+#include "store/sqlite/sqlite_imports.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_ledger.h"
@@ -51,7 +52,8 @@ class SqliteWriteTxn : public WriteTxn {
         db_(db),
         actor_(std::move(actor)),
         now_seconds_(now_seconds),
-        now_(FormatTimestamp(now_seconds)) {}
+        now_(FormatTimestamp(now_seconds)),
+        imports_(db_, actor_, now_) {}
 
   Result<json> Create(const EntitySpec& spec, const json& body,
                       model::Writer writer) override;
@@ -63,6 +65,7 @@ class SqliteWriteTxn : public WriteTxn {
   Result<int64_t> PlaceIdByCode(const std::string& iso_code) override;
   // Brings the figure index in step with this transaction's changes.
   Status FinishFigures() { return sqlite_figures::Apply(db_, &dirty_); }
+  ImportTxn& Imports() override { return imports_; }
 
  private:
   Status CheckReferences(const EntitySpec& spec, const json& record, int64_t self_id);
@@ -81,6 +84,7 @@ class SqliteWriteTxn : public WriteTxn {
   int64_t now_seconds_;
   std::string now_;
   sqlite_figures::Dirty dirty_;
+  SqliteImportTxn imports_;
 };
 
 class SqliteStore : public Store {
@@ -355,6 +359,10 @@ class SqliteStore : public Store {
       db->Exec("COMMIT");
       return r;
     });
+  }
+
+  Result<ImportReport> LoadImportReport(int64_t run_id) override {
+    return WithReader([&](Database* db) { return LoadImportReportWith(db, run_id); });
   }
 
   // Shared by reads and write transactions.

@@ -1,0 +1,284 @@
+// The import pipeline and exports against a real SQLite store in a
+// temporary directory.
+#include "importer/import.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "figures/query.h"
+#include "importer/bundle.h"
+#include "importer/export.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace dalil::importer {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const model::EntitySpec& Spec(const char* name) { return *model::FindEntityByName(name); }
+
+class ImportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("dalil_import_test_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    store_ = Open("a.db");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<store::Store> Open(const std::string& name) {
+    auto s = store::OpenSqliteStore({.path = (dir_ / name).string()});
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return std::move(s).value();
+  }
+
+  Result<ImportSummary> Import(store::Store& store, const std::string& text,
+                               const std::string& format, bool dry_run = false) {
+    std::istringstream in(text);
+    ImportOptions opts;
+    opts.format = format;
+    opts.file_name = "test.csv";
+    opts.dry_run = dry_run;
+    opts.batch_rows = 2;  // several batches even in small files
+    return ImportFile(store, in, opts);
+  }
+
+  std::string PlaceCode(int64_t incident) {
+    auto inc = store_->Get(Spec("incident"), incident);
+    auto place = store_->Get(Spec("place"), (*inc)["place_id"].get<int64_t>());
+    return (*place)["iso_code"].is_string() ? (*place)["iso_code"].get<std::string>() : "";
+  }
+
+  fs::path dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+const char kAcledHeader[] =
+    "event_id_cnty,event_date,time_precision,event_type,sub_event_type,actor1,inter1,actor2,"
+    "inter2,country,admin1,admin2,location,latitude,longitude,geo_precision,source,notes,"
+    "fatalities\n";
+
+std::string AcledFile(const std::string& fatalities_of_irq1 = "5") {
+  return std::string(kAcledHeader) +
+         "IRQ1,2021-02-26,1,Protests,Excessive force against protesters,Protesters (Iraq),6,"
+         "Police Forces of Iraq,1,Iraq,Thi Qar,,Nasiriyah,31.04,46.25,1,Shafaq News,"
+         "\"Live fire, many hurt\"," + fatalities_of_irq1 + "\n"
+         "IRQ2,27 February 2021,1,Protests,Peaceful protest,Protesters (Iraq),6,,,Iraq,ذي قار,,"
+         "الناصرية,,,,Al Sumaria,,0\n"
+         "IRQ3,2021-03-01,2,Violence against civilians,Attack,Unidentified Armed Group (Iraq),3,"
+         "Civilians (Iraq),7,Iraq,Al Anbār province,,Ramadi,,,,Rudaw,,1\n"
+         "IRQ4,2021-03-02,1,Riots,Mob violence,Rioters (Iraq),5,,,Iraq,Atlantis,,,,,,NINA,,0\n";
+}
+
+TEST_F(ImportTest, AcledImportMatchesPlacesAndIsIdempotent) {
+  auto s = Import(*store_, AcledFile(), "acled");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->counts.rows, 4);
+  EXPECT_EQ(s->counts.imported, 4);
+  EXPECT_EQ(s->counts.rejected, 0);
+  EXPECT_EQ(s->counts.flagged, 1);  // Atlantis
+  auto incidents = store_->List(Spec("incident"), {.limit = 10});
+  ASSERT_EQ(incidents->total, 4);
+  EXPECT_EQ(PlaceCode(incidents->items[0]["id"].get<int64_t>()), "IQ-DQ");  // Thi Qar
+  EXPECT_EQ(PlaceCode(incidents->items[1]["id"].get<int64_t>()), "IQ-DQ");  // ذي قار
+  EXPECT_EQ(PlaceCode(incidents->items[2]["id"].get<int64_t>()), "IQ-AN");  // Al Anbār province
+  EXPECT_EQ(incidents->items[0]["review_status"], "in_review");
+  auto report = store_->LoadImportReport(s->run_id);
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->flags.size(), 1u);
+  EXPECT_EQ(report->flags[0].line, 5);
+  EXPECT_NE(report->flags[0].reason.find("Atlantis"), std::string::npos);
+  EXPECT_EQ(report->run.status, "completed");
+  EXPECT_EQ(report->run.file_sha256.size(), 64u);
+
+  const uint64_t leaves = *store_->LedgerSize();
+  auto again = Import(*store_, AcledFile(), "acled");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->counts.unchanged, 4);
+  EXPECT_EQ(again->counts.imported + again->counts.updated + again->counts.rejected, 0);
+  EXPECT_EQ(*store_->LedgerSize(), leaves);  // nothing new was written
+  EXPECT_EQ(store_->List(Spec("place"), {.limit = 100})->total, 20);  // 19 seeded + Atlantis
+}
+
+TEST_F(ImportTest, ANewerVersionUpdatesTheChangedRowAndRecordsIt) {
+  ASSERT_TRUE(Import(*store_, AcledFile("5"), "acled").ok());
+  auto s = Import(*store_, AcledFile("7"), "acled");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->counts.updated, 1);
+  EXPECT_EQ(s->counts.unchanged, 3);
+  auto claims = store_->List(Spec("claim"), {.limit = 10});
+  ASSERT_EQ(claims->total, 4);
+  EXPECT_EQ(claims->items[0]["count_min"], 7);
+  EXPECT_EQ(claims->items[0]["version"], 2);
+  auto history = store_->History(Spec("claim"), claims->items[0]["id"].get<int64_t>());
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 2u);  // the ledger holds both versions
+  EXPECT_EQ(store_->LoadImportReport(s->run_id)->changes, 1);
+  EXPECT_EQ(store_->List(Spec("incident"), {})->total, 4);
+}
+
+TEST_F(ImportTest, BadRowsAreKeptWithLineColumnValueAndReason) {
+  const std::string file = std::string(kAcledHeader) +
+      "IRQ1,2021-02-26,1,Protests,,A,6,,,Iraq,Baghdad,,,,,,S,,1\n"
+      "IRQ2,2021-02-31,1,Protests,,A,6,,,Iraq,Baghdad,,,,,,S,,1\n"
+      "IRQ3,2021-02-26,1,Protests,,A,6,,,Iraq,Baghdad,,,,,,S,,lots\n"
+      "IRQ4,2021-02-26,1,Protests\n"
+      "IRQ5,2021-02-26,1,Protests,,A,6,,,Iraq,Bagh\xff" "dad,,,,,,S,,1\n"
+      "IRQ1,2021-02-26,1,Protests,,B,6,,,Iraq,Baghdad,,,,,,S,,2\n"
+      "IRQ6,2021-02-26,1,Protests,,A,6,,,Iraq,Baghdad,,,,,,\"" + std::string(1200, 'T') + "\",,1\n";
+  auto s = Import(*store_, file, "acled");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->counts.rows, 7);
+  EXPECT_EQ(s->counts.imported, 2);  // IRQ1, and IRQ6 with its long source title kept whole
+  EXPECT_EQ(s->counts.rejected, 5);
+  auto report = store_->LoadImportReport(s->run_id);
+  ASSERT_EQ(report->rejects.size(), 5u);
+  const struct {
+    int64_t line;
+    const char* column;
+    const char* value;
+    const char* reason;
+  } kWant[] = {
+      {3, "event_date", "2021-02-31", "not a date that exists"},
+      {4, "fatalities", "lots", "not a whole number"},
+      {5, "", "", "the row has 4 columns, the header 19"},
+      {6, "admin1", "hex:", "not valid UTF-8"},
+      {7, "", "IRQ1", "appears twice in the file (first on line 2)"},
+  };
+  for (size_t i = 0; i < 5; ++i) {
+    const auto& r = report->rejects[i];
+    EXPECT_EQ(r.line, kWant[i].line);
+    EXPECT_EQ(r.column, kWant[i].column) << r.line;
+    EXPECT_EQ(r.value.rfind(kWant[i].value, 0), 0u) << r.line << " " << r.value;
+    EXPECT_NE(r.reason.find(kWant[i].reason), std::string::npos) << r.reason;
+  }
+  auto sources = store_->List(Spec("source"), {.limit = 10});
+  bool whole = false;
+  for (const json& src : sources->items) {
+    whole = whole || (src["notes"].is_string() &&
+                      src["notes"].get<std::string>().find(std::string(1200, 'T')) != std::string::npos);
+  }
+  EXPECT_TRUE(whole);
+}
+
+TEST_F(ImportTest, DryRunWritesNothingAndFileErrorsAreClear) {
+  const uint64_t leaves = *store_->LedgerSize();
+  // The last row is refused by the model (an actor name longer than 300
+  // bytes), so its batch is retried row by row: still nothing is written.
+  const std::string file = AcledFile() + "IRQ9,2021-03-02,1,Riots,Mob violence," +
+                           std::string(400, 'R') + ",5,,,Iraq,Basra,,,,,,NINA,,0\n";
+  auto s = Import(*store_, file, "acled", /*dry_run=*/true);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->counts.imported, 4);
+  EXPECT_EQ(s->counts.rejected, 1);
+  ASSERT_EQ(s->rejects.size(), 1u);
+  EXPECT_EQ(s->rejects[0].line, 6);
+  EXPECT_NE(s->rejects[0].reason.find("actor name_en"), std::string::npos) << s->rejects[0].reason;
+  EXPECT_EQ(*store_->LedgerSize(), leaves);
+  EXPECT_EQ(store_->List(Spec("incident"), {})->total, 0);
+
+  auto empty = Import(*store_, "", "acled");
+  EXPECT_EQ(empty.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(empty.status().message().find("empty"), std::string::npos);
+  auto other = Import(*store_, "a,b,c\n1,2,3\n", "ucdp-ged");
+  EXPECT_NE(other.status().message().find("required columns are missing: id,"), std::string::npos);
+  auto no_hxl = Import(*store_, "date,place\n2021-01-01,Basra\n", "hxl-csv");
+  EXPECT_NE(no_hxl.status().message().find("HXL"), std::string::npos);
+  auto utf16 = Import(*store_, std::string("\xff\xfei\0d\0", 6), "acled");
+  EXPECT_EQ(utf16.status().code(), Code::kInvalidArgument);
+}
+
+// dalil-json: export -> import into a fresh database -> identical figures;
+// nothing sensitive leaves.
+TEST_F(ImportTest, JsonExportRoundTripsFiguresWithoutNames) {
+  std::ifstream demo(std::string(DALIL_SOURCE_DIR) + "/data/demo/demo.json");
+  ASSERT_TRUE(demo);
+  json bundle = json::parse(demo);
+  store::BlobStore blobs((dir_ / "blobs").string());
+  ASSERT_TRUE(LoadBundle(*store_, bundle, "demo", &blobs).ok());
+  auto persons = store_->List(Spec("person"), {.limit = 500});
+  ASSERT_GT(persons->total, 0);
+
+  auto req = ParseExportRequest(*store_, {{"format", "json"}, {"all_statuses", "true"}}, true);
+  ASSERT_TRUE(req.ok());
+  std::ostringstream out;
+  ASSERT_TRUE(WriteExport(*store_, *req, out).ok());
+  const std::string text = out.str();
+  for (const json& p : persons->items) {
+    EXPECT_EQ(text.find(p["name"].get<std::string>()), std::string::npos) << "a name leaked";
+    if (p["contact"].is_string()) {
+      EXPECT_EQ(text.find(p["contact"].get<std::string>()), std::string::npos);
+    }
+  }
+  EXPECT_EQ(json::parse(text)["persons"].size(), static_cast<size_t>(persons->total));
+
+  auto fresh = Open("b.db");
+  std::istringstream in(text);
+  ImportOptions opts{.format = "dalil-json", .file_name = "export.json"};
+  auto s = ImportFile(*fresh, in, opts, &blobs);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_GT(s->counts.imported, 0);
+  for (const char* by : {"", "governorate", "month", "type"}) {
+    std::vector<std::pair<std::string, std::string>> params;
+    if (*by) params.emplace_back("by", by);
+    auto ra = figures::ParseFigureRequest(*store_, params, {});
+    auto rb = figures::ParseFigureRequest(*fresh, params, {});
+    auto a = figures::ComputeFigures(*store_, *ra);
+    auto b = figures::ComputeFigures(*fresh, *rb);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size(), b->size()) << by;
+    ASSERT_FALSE(a->empty());
+    for (size_t i = 0; i < a->size(); ++i) {
+      EXPECT_EQ((*a)[i].key, (*b)[i].key);
+      for (const auto& [cat, fig] : (*a)[i].figures) {
+        const auto& other = (*b)[i].figures.at(cat);
+        EXPECT_EQ(fig.min, other.min) << by << " " << (*a)[i].key;
+        EXPECT_EQ(fig.max, other.max) << by << " " << (*a)[i].key;
+        EXPECT_EQ(fig.provisional, other.provisional);
+        EXPECT_EQ(fig.incidents.total, other.incidents.total);
+      }
+    }
+  }
+  // The same file again changes nothing.
+  std::istringstream again(text);
+  const uint64_t leaves = *fresh->LedgerSize();
+  auto s2 = ImportFile(*fresh, again, opts, &blobs);
+  ASSERT_TRUE(s2.ok());
+  EXPECT_EQ(s2->counts.imported, 0);
+  EXPECT_EQ(*fresh->LedgerSize(), leaves);
+}
+
+TEST_F(ImportTest, VerifiedOnlyExportsAndHxlRoundTrip) {
+  ASSERT_TRUE(Import(*store_, AcledFile(), "acled").ok());
+  ASSERT_TRUE(store_->Update("t", Spec("incident"), 1, {{"review_status", "verified"}}).ok());
+  ASSERT_TRUE(store_->Update("t", Spec("incident"), 2, {{"review_status", "verified"}}).ok());
+  auto req = ParseExportRequest(*store_, {{"format", "hxl"}}, false);
+  ASSERT_TRUE(req.ok());
+  EXPECT_FALSE(ParseExportRequest(*store_, {{"all_statuses", "true"}}, false).ok());
+  EXPECT_FALSE(ParseExportRequest(*store_, {{"format", "xlsx"}}, false).ok());
+  std::ostringstream out;
+  ASSERT_TRUE(WriteExport(*store_, *req, out).ok());
+  const std::string csv = out.str();
+  EXPECT_NE(csv.find("\r\n#event+id,"), std::string::npos);
+  EXPECT_NE(csv.find("الناصرية"), std::string::npos);  // Arabic intact
+  EXPECT_NE(csv.find("\"Live fire, many hurt\""), std::string::npos);  // RFC 4180 quoting
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);  // header, HXL row, 2 verified
+
+  auto fresh = Open("b.db");
+  auto s = Import(*fresh, csv, "hxl-csv");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->counts.imported, 2);
+  EXPECT_EQ(s->counts.rejected, 0);
+  auto inc = fresh->Get(Spec("incident"), 1);
+  EXPECT_EQ((*inc)["sub_event_type"], "excessive_force_against_protesters");
+}
+
+}  // namespace
+}  // namespace dalil::importer
