@@ -21,6 +21,9 @@ int main(int argc, char** argv) {
   cli::GlobalFlags global;
   app.add_option("--data-dir", global.data_dir, "Data directory (default ./dalil-data)")
       ->envname("DALIL_DATA_DIR");
+  app.add_flag("--passphrase-stdin", global.passphrase_stdin,
+               "Read the master key's passphrase from standard input instead of using "
+               "the key file (for a database created with it)");
 
   std::vector<std::pair<CLI::App*, cli::CommandRun>> runs;
   for (const cli::Command& c : cli::Commands()) {
