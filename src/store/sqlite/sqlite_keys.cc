@@ -152,9 +152,11 @@ Result<int64_t> CountNotAt(Database* db, uint32_t version) {
   return n;
 }
 
-Result<std::unique_ptr<Database>> OpenExisting(const std::string& path, bool read_only) {
+// Opens read-write even to only read: a read-only connection that is the
+// last to close leaves the WAL and shared-memory files behind.
+Result<std::unique_ptr<Database>> OpenExisting(const std::string& path) {
   if (path == ":memory:") return Status::Invalid("path", "needs a database file");
-  return Database::Open(path, /*create=*/false, read_only);
+  return Database::Open(path, /*create=*/false);
 }
 
 // Runs `fn` in one BEGIN IMMEDIATE transaction: committed if it returns OK.
@@ -270,7 +272,7 @@ void InstallReloader(security::Keyring& keyring, const std::string& path) {
 }  // namespace sqlite_keys
 
 Result<MasterKeyInfo> ReadMasterKeyInfo(const std::string& path) {
-  DALIL_ASSIGN_OR_RETURN(auto db, OpenExisting(path, /*read_only=*/true));
+  DALIL_ASSIGN_OR_RETURN(auto db, OpenExisting(path));
   MasterKeyInfo info;
   DALIL_ASSIGN_OR_RETURN(info.kind, sqlite_keys::Kind(db.get()));
   if (info.kind != MasterKind::kPassphrase) return info;
@@ -288,7 +290,7 @@ Result<MasterKeyInfo> ReadMasterKeyInfo(const std::string& path) {
 
 Result<RotateReport> RotateDataKey(const std::string& path, security::Keyring& keyring,
                                    const RotateOptions& options) {
-  DALIL_ASSIGN_OR_RETURN(auto db, OpenExisting(path, /*read_only=*/false));
+  DALIL_ASSIGN_OR_RETURN(auto db, OpenExisting(path));
   auto say = [&](const std::string& line) {
     if (options.progress) options.progress(line);
   };
@@ -378,7 +380,7 @@ Result<RotateReport> RotateDataKey(const std::string& path, security::Keyring& k
 }
 
 Result<KeyStatus> ReadKeyStatus(const std::string& path, const BlobStore* blobs) {
-  DALIL_ASSIGN_OR_RETURN(auto db, OpenExisting(path, /*read_only=*/true));
+  DALIL_ASSIGN_OR_RETURN(auto db, OpenExisting(path));
   KeyStatus out;
   DALIL_RETURN_IF_ERROR(db->Exec("BEGIN"));  // one snapshot
   Status s = [&]() -> Status {
