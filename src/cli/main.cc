@@ -5,12 +5,16 @@
 #include <vector>
 
 #include <sodium.h>
+#include <sys/resource.h>
 
 #include "base/error_map.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace dalil;
+  // A core dump would hold decrypted names and the keys: never write one.
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
   if (sodium_init() < 0) {
     std::fprintf(stderr, "dalil: cannot initialise libsodium\n");
     return 1;

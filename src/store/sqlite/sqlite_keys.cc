@@ -255,10 +255,14 @@ Status OpenKeys(Database* db, security::Keyring* keyring, bool* needs_setup) {
 
 Status SetUpKeys(Database* db, security::Keyring& keyring, const MasterKeyInfo& info,
                  const std::string& now) {
-  return InWriteTxn(db, [&]() -> Status {
+  int64_t sealed = 0;
+  DALIL_RETURN_IF_ERROR(InWriteTxn(db, [&]() -> Status {
     DALIL_RETURN_IF_ERROR(Setup(db, keyring, info, now));
-    return ResealAll(db, keyring, /*allow_plaintext=*/true).status();
-  });
+    DALIL_ASSIGN_OR_RETURN(sealed, ResealAll(db, keyring, /*allow_plaintext=*/true));
+    return Status::Ok();
+  }));
+  if (sealed == 0) return Status::Ok();
+  return db->Exec("PRAGMA wal_checkpoint(TRUNCATE); VACUUM; PRAGMA wal_checkpoint(TRUNCATE);");
 }
 
 void InstallReloader(security::Keyring& keyring, const std::string& path) {

@@ -98,7 +98,9 @@ Result<int64_t> ResealAll(sqlite::Database* db, security::Keyring& keyring, bool
 // database without keys.
 Status OpenKeys(sqlite::Database* db, security::Keyring* keyring, bool* needs_setup);
 // After migrations, for a database without keys: Setup, and seal the values
-// stored before encryption, in one transaction.
+// stored before encryption, in one transaction. If there were such values,
+// the file is then vacuumed and its WAL truncated, so no page still holds
+// them in plaintext.
 Status SetUpKeys(sqlite::Database* db, security::Keyring& keyring, const MasterKeyInfo& info,
                  const std::string& now);
 // Lets `keyring` load keys added later (by `dalil keys rotate` in another
