@@ -1,6 +1,7 @@
 #include "cli/keys.h"
 
 #include <sodium.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -76,15 +77,16 @@ Result<std::shared_ptr<security::Keyring>> LoadKeyring(const Config& c, const Gl
   return Status::Internal("unknown master key kind");
 }
 
-// A new master key: a passphrase from standard input, or the key file
-// (created unless it exists).
+// A new master key: a passphrase from standard input, or a key file at
+// `key_path` (created; an existing one is used only if `reuse_file`).
 struct NewMaster {
   std::shared_ptr<security::Keyring> keyring;
   store::MasterKeyInfo info;
   std::string notice;
 };
 
-Result<NewMaster> NewMasterKey(const Config& c, const GlobalFlags& g) {
+Result<NewMaster> NewMasterKey(const GlobalFlags& g, const std::string& key_path,
+                               bool reuse_file) {
   NewMaster out;
   if (g.passphrase_stdin) {
     DALIL_ASSIGN_OR_RETURN(std::string passphrase, ReadPassphrase());
@@ -104,13 +106,15 @@ Result<NewMaster> NewMasterKey(const Config& c, const GlobalFlags& g) {
   }
   out.info = {.kind = MasterKind::kFile};
   std::error_code ec;
-  auto key = fs::exists(c.master_key_path, ec) ? security::ReadMasterKeyFile(c.master_key_path)
-                                               : security::CreateMasterKeyFile(c.master_key_path);
+  auto key = reuse_file && fs::exists(key_path, ec) ? security::ReadMasterKeyFile(key_path)
+                                                    : security::CreateMasterKeyFile(key_path);
   if (!key.ok()) return key.status();
   out.keyring = std::make_shared<security::Keyring>(std::move(key).value());
-  out.notice = "Master key: " + c.master_key_path + " (mode 0600).\n" + NoRecovery("THIS FILE");
+  out.notice = "Master key: " + key_path + " (mode 0600).\n" + NoRecovery("THIS FILE");
   return out;
 }
+
+Status ChangeMaster(const Config& c, const GlobalFlags& g);
 
 }  // namespace
 
@@ -121,21 +125,57 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& c, const GlobalFla
                             "data-dir");
   }
   DALIL_ASSIGN_OR_RETURN(auto ring, LoadKeyring(c, g));
-  DALIL_ASSIGN_OR_RETURN(auto st, store::OpenSqliteStore({.path = c.DatabasePath(),
-                                                          .create = false,
-                                                          .keyring = ring}));
-  if (keyring) *keyring = ring;
+  auto st = store::OpenSqliteStore({.path = c.DatabasePath(), .create = false, .keyring = ring});
+  std::error_code ec;
+  if (st.status().code() == Code::kUnauthenticated &&
+      fs::exists(c.master_key_path + ".new", ec)) {
+    return Status(Code::kUnauthenticated, st.status().message() + ". A change of master key was "
+                  "interrupted: " + c.master_key_path + ".new is the new key");
+  }
+  if (st.ok() && keyring) *keyring = ring;
   return st;
 }
 
 Result<NewDatabase> CreateEncryptedDatabase(const Config& c, const GlobalFlags& g) {
-  DALIL_ASSIGN_OR_RETURN(NewMaster m, NewMasterKey(c, g));
+  DALIL_ASSIGN_OR_RETURN(NewMaster m, NewMasterKey(g, c.master_key_path, /*reuse_file=*/true));
   DALIL_ASSIGN_OR_RETURN(auto st, store::OpenSqliteStore({.path = c.DatabasePath(),
                                                           .create = true,
                                                           .keyring = m.keyring,
                                                           .new_master = m.info}));
   return NewDatabase{std::move(st), std::move(m.notice)};
 }
+
+namespace {
+
+// The new key is written beside the old one, the data keys are wrapped under
+// it in one transaction, then it is renamed over the old file: if this stops
+// half-way, the old file still opens the database, or the ".new" one does.
+Status ChangeMaster(const Config& c, const GlobalFlags& g) {
+  std::shared_ptr<security::Keyring> current;
+  DALIL_ASSIGN_OR_RETURN(auto st, OpenStore(c, g, &current));
+  const std::string fresh_path = c.master_key_path + ".new";
+  DALIL_ASSIGN_OR_RETURN(NewMaster fresh, NewMasterKey(g, fresh_path, /*reuse_file=*/false));
+  Status s = store::ChangeMasterKey(c.DatabasePath(), *current, *fresh.keyring, fresh.info);
+  if (!s.ok()) {
+    if (!g.passphrase_stdin) ::unlink(fresh_path.c_str());
+    return s;
+  }
+  if (!g.passphrase_stdin) {
+    if (::rename(fresh_path.c_str(), c.master_key_path.c_str()) != 0) {
+      return Status::Io("the database now needs the key in " + fresh_path +
+                        ", which could not be renamed to " + c.master_key_path +
+                        ": rename it by hand");
+    }
+    fresh.notice = "Master key: " + c.master_key_path + " (mode 0600), replaced.\n" +
+                   NoRecovery("THIS FILE");
+  }
+  std::printf("Replaced the master key: the old one no longer opens this database. Restart "
+              "a running server, and replace your offline copy.\n%s",
+              fresh.notice.c_str());
+  return Status::Ok();
+}
+
+}  // namespace
 
 CommandRun SetupKeys(CLI::App* app, const GlobalFlags* g) {
   app->require_subcommand(1);
@@ -147,10 +187,14 @@ CommandRun SetupKeys(CLI::App* app, const GlobalFlags* g) {
   auto batch = std::make_shared<int>(200);
   rotate->add_option("--batch", *batch, "Rows re-encrypted per transaction")
       ->check(CLI::Range(1, 100000));
+  CLI::App* change = app->add_subcommand(
+      "change-master", "Replace the master key (a new key file, or with --passphrase-stdin the "
+                       "current passphrase then the new one, one per line); stop the server "
+                       "first");
   CLI::App* init = app->add_subcommand(
       "init", "Create a master key for a database from before encryption at rest and "
               "encrypt its sensitive values");
-  return [g, status, rotate, init, batch]() -> Status {
+  return [g, status, rotate, change, init, batch]() -> Status {
     DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
     if (!fs::exists(c.DatabasePath())) {
       return Status::NotFound("no database in " + c.data_dir + " (run `dalil init` first)",
@@ -189,7 +233,7 @@ CommandRun SetupKeys(CLI::App* app, const GlobalFlags* g) {
       if (info.kind != MasterKind::kNone) {
         return Status::Conflict("the database in " + c.data_dir + " is already encrypted");
       }
-      DALIL_ASSIGN_OR_RETURN(NewMaster m, NewMasterKey(c, *g));
+      DALIL_ASSIGN_OR_RETURN(NewMaster m, NewMasterKey(*g, c.master_key_path, /*reuse_file=*/true));
       DALIL_ASSIGN_OR_RETURN(auto st, store::OpenSqliteStore({.path = c.DatabasePath(),
                                                               .create = false,
                                                               .keyring = m.keyring,
@@ -200,6 +244,7 @@ CommandRun SetupKeys(CLI::App* app, const GlobalFlags* g) {
                   c.data_dir.c_str(), static_cast<long long>(files), m.notice.c_str());
       return Status::Ok();
     }
+    if (change->parsed()) return ChangeMaster(c, *g);
     (void)rotate;
     std::shared_ptr<security::Keyring> ring;
     DALIL_ASSIGN_OR_RETURN(auto st, OpenStore(c, *g, &ring));

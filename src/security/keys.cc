@@ -217,6 +217,16 @@ std::string Keyring::Wrap(uint32_t version, const SecretKey& data_key) const {
                   std::string_view(reinterpret_cast<const char*>(data_key.data()), kKeyBytes));
 }
 
+Result<std::string> Keyring::WrapUnder(const Keyring& other, uint32_t version) const {
+  std::shared_lock lock(mu_);
+  const unsigned char* key = Find(version);
+  if (key == nullptr) {
+    return Status::NotFound("data key version " + std::to_string(version) + " is not loaded");
+  }
+  return SealWith(other.master_.data(), kMasterMagic, version, kWrapContext,
+                  std::string_view(reinterpret_cast<const char*>(key), kKeyBytes));
+}
+
 Status Keyring::AddWrapped(uint32_t version, std::string_view wrapped) {
   if (Has(version)) return Status::Ok();
   std::string raw;

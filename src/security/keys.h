@@ -91,6 +91,9 @@ class Keyring {
 
   // Seals `data_key` as data key `version` under the master key.
   std::string Wrap(uint32_t version, const SecretKey& data_key) const;
+  // Data key `version` wrapped under `other`'s master key (to replace the
+  // master key). kNotFound if this keyring does not hold that version.
+  Result<std::string> WrapUnder(const Keyring& other, uint32_t version) const;
   // Unwraps and adds a data key (no-op if the version is known).
   // kCorruption if it does not open under the master key.
   Status AddWrapped(uint32_t version, std::string_view wrapped);

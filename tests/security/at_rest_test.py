@@ -229,6 +229,23 @@ class AtRestTest(unittest.TestCase):
         r = run("verify", data_dir=self.data)
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_change_master_key_file(self):
+        self.init(demo=True)
+        key = os.path.join(self.data, "keys", "master.key")
+        old = read_bytes(key)
+        r = run("keys", "change-master", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("THERE IS NO RECOVERY", r.stdout)
+        self.assertNotEqual(read_bytes(key), old)
+        self.assertEqual(stat.S_IMODE(os.stat(key).st_mode), 0o600)
+        self.assertFalse(os.path.exists(key + ".new"))
+        r = run("verify", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(key, "wb") as f:
+            f.write(old)
+        r = run("verify", data_dir=self.data)
+        self.assertEqual(r.returncode, EXIT_UNAUTHENTICATED, r.stderr)
+
     def test_passphrase_instead_of_key_file(self):
         phrase = "tishreen october twenty nineteen nasiriya\n"
         r = run_with_stdin(self.data, phrase, "init")
@@ -247,6 +264,14 @@ class AtRestTest(unittest.TestCase):
         r = run_with_stdin(self.data, phrase, "verify")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("INTACT", r.stdout)
+        # A new passphrase: the current one, then the new one.
+        new_phrase = "a different and longer passphrase for dalil\n"
+        r = run_with_stdin(self.data, phrase + new_phrase, "keys", "change-master")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(run_with_stdin(self.data, phrase, "verify").returncode,
+                         EXIT_UNAUTHENTICATED)
+        r = run_with_stdin(self.data, new_phrase, "verify")
+        self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_rotation_while_the_server_reads_and_writes(self):
         self.init(demo=True)

@@ -63,6 +63,20 @@ Status PutSetting(Database* db, const std::string& name, std::string_view value)
   return st.Run();
 }
 
+// How the master key is obtained, and its check value.
+Status PutMasterSettings(Database* db, const security::Keyring& keyring,
+                         const MasterKeyInfo& info) {
+  DALIL_RETURN_IF_ERROR(PutSetting(db, "master", info.kind == MasterKind::kFile ? "file"
+                                                                                : "passphrase"));
+  DALIL_RETURN_IF_ERROR(PutSetting(db, "master_check", keyring.MasterCheck()));
+  if (info.kind == MasterKind::kPassphrase) {
+    DALIL_RETURN_IF_ERROR(PutSetting(db, "kdf_salt", info.kdf.salt));
+    DALIL_RETURN_IF_ERROR(PutSetting(db, "kdf_ops", std::to_string(info.kdf.ops)));
+    DALIL_RETURN_IF_ERROR(PutSetting(db, "kdf_mem", std::to_string(info.kdf.mem)));
+  }
+  return Status::Ok();
+}
+
 Result<bool> HasKeyTables(Database* db) {
   DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare(
       "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'key_settings'"));
@@ -207,14 +221,7 @@ Status Load(Database* db, security::Keyring& keyring) {
 Status Setup(Database* db, security::Keyring& keyring, const MasterKeyInfo& info,
              const std::string& now) {
   if (info.kind == MasterKind::kNone) return Status::Internal("no master key kind given");
-  DALIL_RETURN_IF_ERROR(PutSetting(db, "master", info.kind == MasterKind::kFile ? "file"
-                                                                                : "passphrase"));
-  DALIL_RETURN_IF_ERROR(PutSetting(db, "master_check", keyring.MasterCheck()));
-  if (info.kind == MasterKind::kPassphrase) {
-    DALIL_RETURN_IF_ERROR(PutSetting(db, "kdf_salt", info.kdf.salt));
-    DALIL_RETURN_IF_ERROR(PutSetting(db, "kdf_ops", std::to_string(info.kdf.ops)));
-    DALIL_RETURN_IF_ERROR(PutSetting(db, "kdf_mem", std::to_string(info.kdf.mem)));
-  }
+  DALIL_RETURN_IF_ERROR(PutMasterSettings(db, keyring, info));
   security::SecretKey key = security::SecretKey::Random();
   DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare(
       "INSERT INTO data_keys (version, wrapped, created_at) VALUES (1, ?, ?)"));
@@ -381,6 +388,33 @@ Result<RotateReport> RotateDataKey(const std::string& path, security::Keyring& k
   }));
   for (uint32_t v : report.retired) say("deleted data key version " + std::to_string(v));
   return report;
+}
+
+Status ChangeMasterKey(const std::string& path, security::Keyring& current,
+                       const security::Keyring& fresh, const MasterKeyInfo& info) {
+  DALIL_ASSIGN_OR_RETURN(auto db, OpenExisting(path));
+  return InWriteTxn(db.get(), [&]() -> Status {
+    DALIL_RETURN_IF_ERROR(sqlite_keys::Load(db.get(), current));
+    std::vector<uint32_t> versions;
+    {
+      DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare("SELECT version FROM data_keys"));
+      while (true) {
+        DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        versions.push_back(static_cast<uint32_t>(st.Int(0)));
+      }
+    }
+    for (uint32_t v : versions) {
+      DALIL_ASSIGN_OR_RETURN(std::string wrapped, current.WrapUnder(fresh, v));
+      DALIL_ASSIGN_OR_RETURN(Statement up, db->Prepare(
+          "UPDATE data_keys SET wrapped = ? WHERE version = ?"));
+      up.BindBlob(1, wrapped);
+      up.BindInt(2, v);
+      DALIL_RETURN_IF_ERROR(up.Run());
+    }
+    DALIL_RETURN_IF_ERROR(db->Exec("DELETE FROM key_settings"));
+    return PutMasterSettings(db.get(), fresh, info);
+  });
 }
 
 Result<KeyStatus> ReadKeyStatus(const std::string& path, const BlobStore* blobs) {

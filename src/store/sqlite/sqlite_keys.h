@@ -62,6 +62,14 @@ struct RotateReport {
 Result<RotateReport> RotateDataKey(const std::string& path, security::Keyring& keyring,
                                    const RotateOptions& options);
 
+// Replaces the master key: every data key is wrapped again under `fresh`'s
+// master key, with a new master check and `info` (how the new key is
+// obtained), in one transaction. `current` must hold the database's keys.
+// Processes that hold the old master key (a running server) must be
+// restarted with the new one: their next write is refused.
+Status ChangeMasterKey(const std::string& path, security::Keyring& current,
+                       const security::Keyring& fresh, const MasterKeyInfo& info);
+
 struct KeyStatus {
   MasterKind kind = MasterKind::kNone;
   struct Key {

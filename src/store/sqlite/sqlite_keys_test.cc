@@ -238,6 +238,33 @@ TEST_F(SqliteKeysTest, RotationKeepsReadersWorkingAndRetiresTheOldKey) {
   ExpectIntact();
 }
 
+TEST_F(SqliteKeysTest, ChangingTheMasterKeyRewrapsTheDataKeysOnly) {
+  OpenEncrypted();
+  ASSERT_TRUE(store_->Create("test", E("person"), {{"name", "Still here"}}).ok());
+  store_.reset();
+  const std::string before = DatabaseBytes();
+  const std::string fresh_master(security::kKeyBytes, 'N');
+  auto fresh = Ring(fresh_master);
+  ASSERT_TRUE(ChangeMasterKey(Path(), *ring_, *fresh, {.kind = MasterKind::kFile}).ok());
+  EXPECT_EQ(Open(Ring(master_)).status().code(), Code::kUnauthenticated);
+  auto reopened = Open(Ring(fresh_master));
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ((*(*reopened)->Get(E("person"), 1))["name"], "Still here");
+  // The values were not re-encrypted: the same data key, wrapped anew.
+  auto status = ReadKeyStatus(Path(), nullptr);
+  ASSERT_TRUE(status.ok());
+  ASSERT_EQ(status->keys.size(), 1u);
+  EXPECT_EQ(status->keys[0].version, 1u);
+  // A wrong current key changes nothing.
+  reopened->reset();
+  const std::string after = DatabaseBytes();
+  EXPECT_NE(after, before);
+  auto wrong = Ring(std::string(security::kKeyBytes, 'W'));
+  EXPECT_EQ(ChangeMasterKey(Path(), *wrong, *Ring(master_), {.kind = MasterKind::kFile}).code(),
+            Code::kUnauthenticated);
+  EXPECT_EQ(DatabaseBytes(), after);
+}
+
 TEST_F(SqliteKeysTest, InterruptedRotationKeepsOldKeysAndCanBeRunAgain) {
   OpenEncrypted();
   ASSERT_TRUE(store_->Create("test", E("person"), {{"name", "Kept"}}).ok());
