@@ -266,6 +266,9 @@ CommandRun SetupVerify(CLI::App* app, const GlobalFlags* g) {
       saved = note;
     }
     DALIL_ASSIGN_OR_RETURN(store::VerifyReport r, store->VerifyLedger(verifier, saved));
+    // The figure index is derived from the records: it must agree with them.
+    DALIL_ASSIGN_OR_RETURN(std::vector<std::string> index_problems, store->CheckFigureIndex());
+    r.problems.insert(r.problems.end(), index_problems.begin(), index_problems.end());
     std::printf("Checked %llu leaves, %llu versions, %llu records, %llu signed checkpoints",
                 static_cast<unsigned long long>(r.leaves), static_cast<unsigned long long>(r.versions),
                 static_cast<unsigned long long>(r.records),
@@ -306,7 +309,7 @@ CommandRun SetupLedger(CLI::App* app, const GlobalFlags* g) {
 // --- figures --------------------------------------------------------------
 
 struct FiguresFlags {
-  std::string place, from, to, type, actor, by, as_of;
+  std::string place, from, to, type, actor, by, as_of, ids;
   std::string format = "table";
   std::string digits = "arabic-indic";
 };
@@ -317,9 +320,10 @@ CommandRun SetupFigures(CLI::App* app, const GlobalFlags* g) {
   app->add_option("--from", f->from, "First day, YYYY-MM-DD");
   app->add_option("--to", f->to, "Last day, YYYY-MM-DD");
   app->add_option("--type", f->type, "ACLED event type (protests, ...)");
-  app->add_option("--actor", f->actor, "Perpetrator actor id");
+  app->add_option("--actor", f->actor, "Actor id: incidents it or its units were involved in");
   app->add_option("--by", f->by, "Group by governorate, district, week, month, actor or type");
   app->add_option("--as-of", f->as_of, "Detained/abducted: people held on this day");
+  app->add_option("--ids", f->ids, "Ids listed per figure (json): a number (default 1000) or all");
   app->add_option("--format", f->format, "table, json or csv")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   app->add_option("--digits", f->digits, "Digits of Arabic phrases: arabic-indic or western")
@@ -331,7 +335,7 @@ CommandRun SetupFigures(CLI::App* app, const GlobalFlags* g) {
     for (const auto& [name, value] :
          {std::pair<const char*, const std::string*>{"place", &f->place}, {"from", &f->from},
           {"to", &f->to}, {"type", &f->type}, {"actor", &f->actor}, {"by", &f->by},
-          {"as_of", &f->as_of}}) {
+          {"as_of", &f->as_of}, {"ids", &f->ids}}) {
       if (!value->empty()) params.emplace_back(name, *value);
     }
     auto req = figures::ParseFigureRequest(*store, params, c.figure_rules);

@@ -90,10 +90,22 @@ TEST(CountIncidentTest, RecordsWhatStandsBehindTheFigure) {
                    {Named(21, 101, K)}};
   in.claims[0].incident = in.claims[1].incident = 7;
   auto f = CountIncident(in, {}).at(K);
-  EXPECT_EQ(f.claims, (std::set<int64_t>{11, 12}));
-  EXPECT_EQ(f.sources, (std::set<int64_t>{1, 2}));
-  EXPECT_EQ(f.outcomes, (std::set<int64_t>{21}));
-  EXPECT_EQ(f.incidents, (std::set<int64_t>{7}));
+  EXPECT_EQ(f.claims.ids, (std::vector<int64_t>{11, 12}));
+  EXPECT_EQ(f.sources.ids, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(f.outcomes.ids, (std::vector<int64_t>{21}));
+  EXPECT_EQ(f.incidents.ids, (std::vector<int64_t>{7}));
+  EXPECT_EQ(f.persons.ids, (std::vector<int64_t>{101}));
+}
+
+// Sums incidents through the accumulator the figures use.
+std::map<Category, Figure> Sum(const std::vector<IncidentInput>& incidents, const Rules& rules = {}) {
+  GroupAccumulator acc(rules);
+  IncidentSummary s;
+  for (const IncidentInput& in : incidents) {
+    Summarize(in, rules.as_of, &s);
+    acc.Add(s);
+  }
+  return acc.Finish();
 }
 
 TEST(AggregateTest, SumsRangesWithoutCountingAPersonTwice) {
@@ -101,20 +113,29 @@ TEST(AggregateTest, SumsRangesWithoutCountingAPersonTwice) {
   // named in A (two reports of one death).
   IncidentInput a{1, {}, {Named(1, 101, K), Named(2, 102, K), Named(3, 103, K)}};
   IncidentInput b{2, {}, {Named(4, 103, K), Named(5, 104, K)}};
-  auto fa = CountIncident(a, {}).at(K);
-  auto fb = CountIncident(b, {}).at(K);
-  Figure total = Aggregate({&fa, &fb}, {});
+  Figure total = Sum({a, b}).at(K);
   EXPECT_EQ(total.min, 4);
   EXPECT_EQ(total.max, 4);
-  EXPECT_EQ(total.persons.size(), 4u);
+  EXPECT_EQ(total.persons.total, 4);
+  EXPECT_EQ(total.incidents.ids, (std::vector<int64_t>{1, 2}));
+}
+
+TEST(AggregateTest, ClaimsAndRepeatedPersonsTogether) {
+  // A: claims 10..12 killed (two sources), one of the dead named; B: one
+  // named dead who is the same person. The repeat comes off both ends.
+  IncidentInput a{1, {Claim(1, 1, K, 10, 12, kHigh), Claim(2, 2, K, 11, 12, kHigh)}, {Named(1, 101, K)}};
+  IncidentInput b{2, {}, {Named(2, 101, K)}};
+  Figure total = Sum({a, b}).at(K);
+  EXPECT_EQ(total.min, 10);
+  EXPECT_EQ(total.max, 12);
+  EXPECT_TRUE(total.provisional);  // b stands on a name alone
+  EXPECT_EQ(total.sources.ids, (std::vector<int64_t>{1, 2}));
 }
 
 TEST(AggregateTest, OpenEndedAndProvisionalPropagate) {
   IncidentInput a{1, {Claim(1, 1, I, 261, std::nullopt, kHigh), Claim(2, 2, I, 261, 300, kHigh)}};
   IncidentInput b{2, {Claim(3, 1, I, 5, 5, kHigh)}};
-  auto fa = CountIncident(a, {}).at(I);
-  auto fb = CountIncident(b, {}).at(I);
-  Figure total = Aggregate({&fa, &fb}, {});
+  Figure total = Sum({a, b}).at(I);
   EXPECT_EQ(total.min, 266);
   EXPECT_FALSE(total.max.has_value());
   EXPECT_TRUE(total.provisional);  // b rests on one source
@@ -123,15 +144,50 @@ TEST(AggregateTest, OpenEndedAndProvisionalPropagate) {
 TEST(AggregateTest, InjuredInOneIncidentKilledInAnotherCountsOnceAsKilled) {
   IncidentInput a{1, {}, {Named(1, 101, I), Named(2, 102, I)}};
   IncidentInput b{2, {}, {Named(3, 101, K)}};
-  std::map<Category, Figure> totals;
-  auto fa = CountIncident(a, {});
-  auto fb = CountIncident(b, {});
-  totals[I] = Aggregate({&fa.at(I)}, {});
-  totals[K] = Aggregate({&fb.at(K)}, {});
-  CountDeadOnce(totals);
+  auto totals = Sum({a, b});
   EXPECT_EQ(totals[K].min, 1);
   EXPECT_EQ(totals[I].min, 1);
-  EXPECT_EQ(totals[I].persons, (std::set<int64_t>{102}));
+  EXPECT_EQ(totals[I].persons.ids, (std::vector<int64_t>{102}));
+}
+
+TEST(AggregateTest, IdListsKeepTheSmallestIdsAndCountAll) {
+  std::vector<IncidentInput> incidents;
+  for (int64_t i = 1000; i >= 1; --i) {  // added in descending order
+    incidents.push_back({i, {Claim(i, 1, K, 1, 1, kHigh)}, {Named(i, 10000 + i, K)}});
+  }
+  Rules rules;
+  rules.id_limit = 5;
+  Figure f = Sum(incidents, rules).at(K);
+  EXPECT_EQ(f.incidents.ids, (std::vector<int64_t>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(f.incidents.total, 1000);
+  EXPECT_FALSE(f.incidents.complete());
+  EXPECT_EQ(f.claims.total, 1000);
+  EXPECT_EQ(f.persons.ids, (std::vector<int64_t>{10001, 10002, 10003, 10004, 10005}));
+  EXPECT_EQ(f.min, 1000);
+}
+
+TEST(SummaryTest, EncodingRoundTrips) {
+  IncidentInput in{42,
+                   {Claim(7, 3, K, 10, std::nullopt, kHigh), Claim(5, 9, K, 2, 4, kUnreliable),
+                    Claim(9, 3, I, 0, 0, kFair)},
+                   {Named(11, 300, K), Named(12, 200, K), Named(13, 200, I, 18700)},
+                   {{13, "died_of_wounds", 18710}}};
+  IncidentSummary s, back;
+  Summarize(in, std::nullopt, &s);
+  EXPECT_EQ(s.categories[0].persons, (std::vector<int64_t>{200, 300}));  // 200 also died of wounds
+  EXPECT_TRUE(s.categories[1].persons.empty());
+  ASSERT_TRUE(DecodeSummary(EncodeSummary(s), &back).ok());
+  EXPECT_EQ(back, s);
+  // Truncated or altered bytes are refused, never misread.
+  std::string bytes = EncodeSummary(s);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    Status st = DecodeSummary(std::string_view(bytes).substr(0, n), &back);
+    if (st.ok()) {
+      EXPECT_NE(back, s) << n;  // a shorter prefix that parses is another summary
+    }
+  }
+  bytes[0] = 9;
+  EXPECT_EQ(DecodeSummary(bytes, &back).code(), Code::kCorruption);
 }
 
 TEST(IsoWeekTest, KnownWeeks) {

@@ -1,6 +1,7 @@
 #include "figures/query.h"
 
 #include <set>
+#include <unordered_map>
 
 #include "base/text.h"
 
@@ -61,6 +62,7 @@ Result<FigureRequest> ParseFigureRequest(
     const Rules& rules) {
   FigureRequest req;
   req.rules = rules;
+  req.rules.id_limit = kDefaultIdLimit;
   std::set<std::string> seen;
   for (const auto& [key, value] : params) {
     const std::string field = "query." + key;
@@ -85,6 +87,11 @@ Result<FigureRequest> ParseFigureRequest(
       auto n = ParseInt(value);
       if (!n || *n < 1) return Status::Invalid(field, "must be an actor id");
       req.filter.actor = *n;
+    } else if (key == "ids") {
+      auto n = ParseInt(value);
+      if (value == "all") req.rules.id_limit = 0;
+      else if (n && *n >= 1 && *n <= 1000000) req.rules.id_limit = static_cast<size_t>(*n);
+      else return Status::Invalid(field, "must be all or a number of ids from 1 to 1000000");
     } else if (key == "by") {
       auto by = ParseGroupBy(value);
       if (!by || value.empty()) {
@@ -101,7 +108,186 @@ Result<FigureRequest> ParseFigureRequest(
   return req;
 }
 
-Result<std::vector<Group>> ComputeFigures(store::Store& store, const FigureRequest& req) {
+namespace {
+
+// Maps incidents to their groups, and holds one accumulator per group.
+class Grouper {
+ public:
+  Grouper(const FigureRequest& req, const store::FigureRows& lookups)
+      : req_(req), lookups_(lookups) {}
+
+  // The groups of one incident; `actors` ascending by id and distinct.
+  void Add(const IncidentSummary& s, int64_t start_day, int64_t place_id,
+           std::string_view event_type, const std::vector<store::InvolvedActor>& actors) {
+    switch (req_.by) {
+      case GroupBy::kTotal:
+        if (slots_.empty()) Slot({"total", "Total", "المجموع"});
+        accs_[0].Add(s);
+        return;
+      case GroupBy::kGovernorate:
+      case GroupBy::kDistrict: {
+        auto [it, fresh] = by_place_.try_emplace(place_id, 0);
+        if (fresh) it->second = Slot(PlaceGroup(place_id));
+        accs_[it->second].Add(s);
+        return;
+      }
+      case GroupBy::kWeek:
+      case GroupBy::kMonth: {
+        auto [it, fresh] = by_day_.try_emplace(start_day, 0);
+        if (fresh) {
+          std::string k = req_.by == GroupBy::kWeek ? IsoWeek(start_day)
+                                                    : FormatDate(start_day).substr(0, 7);
+          it->second = Slot({k, k, k});
+        }
+        accs_[it->second].Add(s);
+        return;
+      }
+      case GroupBy::kType: {
+        auto it = by_type_.find(event_type);
+        if (it == by_type_.end()) {
+          std::string t(event_type);
+          it = by_type_.emplace(t, Slot({t, t, t})).first;
+        }
+        accs_[it->second].Add(s);
+        return;
+      }
+      case GroupBy::kActor: {
+        bool any = false;
+        for (const store::InvolvedActor& a : actors) {
+          if (!a.perpetrator) continue;
+          any = true;
+          auto [it, fresh] = by_actor_.try_emplace(a.actor, 0);
+          if (fresh) {
+            auto found = lookups_.actors.find(a.actor);
+            it->second = Slot({std::to_string(a.actor),
+                               found == lookups_.actors.end() ? "" : found->second.name_en,
+                               found == lookups_.actors.end() ? "" : found->second.name_ar});
+          }
+          accs_[it->second].Add(s);
+        }
+        if (!any) accs_[Slot({"unknown", "Unattributed", "غير منسوب"})].Add(s);
+        return;
+      }
+    }
+  }
+
+  std::vector<Group> Finish() {
+    std::vector<Group> out;
+    for (auto& [key, slot] : slots_) {
+      Group g = std::move(groups_[slot]);
+      g.figures = accs_[slot].Finish();
+      out.push_back(std::move(g));
+    }
+    return out;
+  }
+
+ private:
+  Group PlaceGroup(int64_t place_id) const {
+    const std::string level = req_.by == GroupBy::kGovernorate ? "governorate" : "district";
+    auto p = AncestorAt(lookups_.places, place_id, level);
+    if (!p) return Group{"unknown", "Unknown " + level, "غير معروف"};
+    const auto& place = lookups_.places.at(*p);
+    return Group{place.iso_code.empty() ? std::to_string(*p) : place.iso_code, place.name_en,
+                 place.name_ar};
+  }
+  size_t Slot(Group g) {
+    auto [it, fresh] = slots_.try_emplace(g.key, groups_.size());
+    if (fresh) {
+      groups_.push_back(std::move(g));
+      accs_.emplace_back(req_.rules);
+    }
+    return it->second;
+  }
+
+  const FigureRequest& req_;
+  const store::FigureRows& lookups_;
+  std::map<std::string, size_t> slots_;  // key -> index, in key order
+  std::vector<Group> groups_;
+  std::vector<GroupAccumulator> accs_;
+  std::unordered_map<int64_t, size_t> by_place_, by_day_, by_actor_;
+  std::map<std::string, size_t, std::less<>> by_type_;
+};
+
+// Ids in a tree (a place or actor and everything under it).
+template <typename Node>
+std::vector<bool> Subtree(const std::map<int64_t, Node>& nodes, int64_t root) {
+  int64_t max_id = nodes.empty() ? 0 : nodes.rbegin()->first;
+  std::vector<bool> in(static_cast<size_t>(std::max(max_id, root)) + 1, false);
+  in[static_cast<size_t>(root)] = true;
+  // Parents may come after their children in id order: repeat until stable.
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& [id, n] : nodes) {
+      if (!in[static_cast<size_t>(id)] && n.parent && *n.parent >= 0 &&
+          static_cast<size_t>(*n.parent) < in.size() && in[static_cast<size_t>(*n.parent)]) {
+        in[static_cast<size_t>(id)] = grew = true;
+      }
+    }
+  }
+  return in;
+}
+
+bool In(const std::vector<bool>& set, int64_t id) {
+  return id >= 0 && static_cast<size_t>(id) < set.size() && set[static_cast<size_t>(id)];
+}
+
+// Whether the index can answer: it holds figures without "as of", for the
+// filters the index keeps (dates, place, actor, event type).
+bool IndexAnswers(const FigureRequest& req) {
+  if (req.from_records || req.rules.as_of) return false;
+  for (const auto& [field, value] : req.filter.equals) {
+    if (field != "event_type" || !value.is_string()) return false;
+  }
+  return true;
+}
+
+Result<std::vector<Group>> FromIndex(store::Store& store, const FigureRequest& req) {
+  std::optional<int64_t> from, to;
+  if (req.filter.from) from = ParseDate(*req.filter.from);
+  if (req.filter.to) to = ParseDate(*req.filter.to);
+  if ((req.filter.from && !from) || (req.filter.to && !to)) {
+    return Status::Invalid("query.from", "is not a date that exists (want YYYY-MM-DD)");
+  }
+  std::vector<std::string> types;
+  for (const auto& [field, value] : req.filter.equals) types.push_back(value.get<std::string>());
+  store::FigureRows lookups;
+  std::optional<Grouper> grouper;
+  std::vector<bool> places, actors;
+  IncidentSummary summary;
+  std::vector<store::InvolvedActor> involved;
+  bool first = true;
+  DALIL_RETURN_IF_ERROR(store.ScanFigureIndex(
+      from, to, &lookups, [&](const store::FigureIndexRow& row) -> Status {
+        if (first) {  // the lookups are filled before the first entry
+          first = false;
+          if (req.filter.within_place) places = Subtree(lookups.places, *req.filter.within_place);
+          if (req.filter.actor) actors = Subtree(lookups.actors, *req.filter.actor);
+        }
+        if (req.filter.within_place && !In(places, row.place_id)) return Status::Ok();
+        for (const std::string& t : types) {
+          if (row.event_type != t) return Status::Ok();
+        }
+        const bool need_actors = req.filter.actor || req.by == GroupBy::kActor;
+        if (need_actors && !store::DecodeIndexActors(row.actors, &involved)) {
+          return Status::Corruption("figure index entry of incident " +
+                                    std::to_string(row.incident) +
+                                    " is malformed (actors); run dalil verify");
+        }
+        if (req.filter.actor) {
+          bool hit = false;
+          for (const auto& a : involved) hit = hit || In(actors, a.actor);
+          if (!hit) return Status::Ok();
+        }
+        DALIL_RETURN_IF_ERROR(DecodeSummary(row.summary, &summary));
+        if (!grouper) grouper.emplace(req, lookups);
+        grouper->Add(summary, row.start_day, row.place_id, row.event_type, involved);
+        return Status::Ok();
+      }));
+  if (!grouper) return std::vector<Group>();
+  return grouper->Finish();
+}
+
+Result<std::vector<Group>> FromRecords(store::Store& store, const FigureRequest& req) {
   DALIL_ASSIGN_OR_RETURN(store::FigureRows rows, store.LoadFigureRows(req.filter));
 
   std::map<int64_t, IncidentInput> inputs;
@@ -127,72 +313,32 @@ Result<std::vector<Group>> ComputeFigures(store::Store& store, const FigureReque
     if (!day) continue;
     inputs[outcome_incident[c.outcome]].changes.push_back({c.outcome, c.status, *day});
   }
-  std::multimap<int64_t, int64_t> perpetrators(rows.perpetrators.begin(), rows.perpetrators.end());
-
-  // Each incident's figures, then its group keys.
-  std::map<std::string, Group> groups;
-  std::map<std::string, std::map<Category, std::vector<Figure>>> parts;
+  std::map<int64_t, std::vector<store::InvolvedActor>> perpetrators;
+  for (const auto& [incident, actor] : rows.perpetrators) {
+    perpetrators[incident].push_back({actor, true});
+  }
+  for (auto& [incident, list] : perpetrators) {
+    std::sort(list.begin(), list.end(), [](auto& a, auto& b) { return a.actor < b.actor; });
+    list.erase(std::unique(list.begin(), list.end(),
+                           [](auto& a, auto& b) { return a.actor == b.actor; }),
+               list.end());
+  }
+  Grouper grouper(req, rows);
+  IncidentSummary summary;
+  const std::vector<store::InvolvedActor> none;
   for (const auto& inc : rows.incidents) {
-    std::map<Category, Figure> figs = CountIncident(inputs[inc.id], req.rules);
-    std::vector<Group> keys;
-    auto place_group = [&](const std::string& level) {
-      auto p = AncestorAt(rows.places, inc.place_id, level);
-      if (!p) return Group{"unknown", "Unknown " + level, "غير معروف"};
-      const auto& place = rows.places.at(*p);
-      return Group{place.iso_code.empty() ? std::to_string(*p) : place.iso_code, place.name_en,
-                   place.name_ar};
-    };
-    const int64_t day = *ParseDate(inc.start_date);
-    switch (req.by) {
-      case GroupBy::kTotal:
-        keys.push_back({"total", "Total", "المجموع"});
-        break;
-      case GroupBy::kGovernorate:
-        keys.push_back(place_group("governorate"));
-        break;
-      case GroupBy::kDistrict:
-        keys.push_back(place_group("district"));
-        break;
-      case GroupBy::kWeek: {
-        std::string w = IsoWeek(day);
-        keys.push_back({w, w, w});
-        break;
-      }
-      case GroupBy::kMonth: {
-        std::string m = inc.start_date.substr(0, 7);
-        keys.push_back({m, m, m});
-        break;
-      }
-      case GroupBy::kType:
-        keys.push_back({inc.event_type, inc.event_type, inc.event_type});
-        break;
-      case GroupBy::kActor: {
-        auto [b, e] = perpetrators.equal_range(inc.id);
-        if (b == e) keys.push_back({"unknown", "Unattributed", "غير منسوب"});
-        for (auto it = b; it != e; ++it) {
-          const auto& a = rows.actors.at(it->second);
-          keys.push_back({std::to_string(it->second), a.name_en, a.name_ar});
-        }
-        break;
-      }
-    }
-    for (Group& g : keys) {
-      auto& slot = groups[g.key];
-      if (slot.key.empty()) slot = g;
-      for (auto& [cat, f] : figs) parts[g.key][cat].push_back(f);
-    }
+    Summarize(inputs[inc.id], req.rules.as_of, &summary);
+    auto p = perpetrators.find(inc.id);
+    grouper.Add(summary, *ParseDate(inc.start_date), inc.place_id, inc.event_type,
+                p == perpetrators.end() ? none : p->second);
   }
-  std::vector<Group> out;
-  for (auto& [key, g] : groups) {
-    for (auto& [cat, list] : parts[key]) {
-      std::vector<const Figure*> ptrs;
-      for (const Figure& f : list) ptrs.push_back(&f);
-      g.figures[cat] = Aggregate(ptrs, req.rules);
-    }
-    CountDeadOnce(g.figures);
-    out.push_back(std::move(g));
-  }
-  return out;
+  return grouper.Finish();
+}
+
+}  // namespace
+
+Result<std::vector<Group>> ComputeFigures(store::Store& store, const FigureRequest& req) {
+  return IndexAnswers(req) ? FromIndex(store, req) : FromRecords(store, req);
 }
 
 }  // namespace dalil::figures

@@ -1,8 +1,10 @@
-// Figures over the database: gathers the rows behind a filter (one
-// snapshot, store::Store::LoadFigureRows), applies the counting rules of
-// counting.h per verified incident, and aggregates by governorate, district,
-// week, month, perpetrator or event type. Computed on every call from the
-// records themselves: no cache to go stale.
+// Figures over the database: sums the per-incident entries of the figure
+// index (store::Store::ScanFigureIndex, kept in step with the records in
+// every write transaction, so never stale) with the counting rules of
+// counting.h, grouped by governorate, district, week, month, perpetrator or
+// event type. "As of" figures, and any request with from_records set, derive
+// every incident from its records instead (store::Store::LoadFigureRows):
+// the same rules on the same summaries, slower.
 #ifndef DALIL_FIGURES_QUERY_H_
 #define DALIL_FIGURES_QUERY_H_
 
@@ -20,10 +22,15 @@ enum class GroupBy { kTotal, kGovernorate, kDistrict, kWeek, kMonth, kActor, kTy
 // "governorate", "district", "week", "month", "actor", "type"; "" is kTotal.
 std::optional<GroupBy> ParseGroupBy(std::string_view name);
 
+// Ids listed per figure unless the request says otherwise (`ids`).
+inline constexpr size_t kDefaultIdLimit = 1000;
+
 struct FigureRequest {
   store::ListQuery filter;  // within_place, from, to, actor, equals event_type
   GroupBy by = GroupBy::kTotal;
-  Rules rules;
+  Rules rules;  // rules.id_limit: kDefaultIdLimit unless `ids` is given
+  // Derive every incident from its records, not from the figure index.
+  bool from_records = false;
 };
 
 struct Group {
@@ -34,7 +41,7 @@ struct Group {
 
 // Reads the parameters shared by `dalil figures` and GET /api/v1/figures:
 // place (id or ISO code), from, to (YYYY-MM-DD), type (event type), actor
-// (id), by, as_of. Unknown names and bad values are kInvalidArgument naming
+// (id), by, as_of, ids ("all" or how many ids to list per figure). Unknown names and bad values are kInvalidArgument naming
 // the parameter (field "query.<name>").
 Result<FigureRequest> ParseFigureRequest(
     store::Store& store, const std::vector<std::pair<std::string, std::string>>& params,

@@ -10,7 +10,7 @@ std::string PhraseOr(Category c, const Figure& f, Lang lang, Digits digits) {
   return p.ok() ? *p : std::string();
 }
 
-json Ids(const std::set<int64_t>& ids) { return json(std::vector<int64_t>(ids.begin(), ids.end())); }
+json Ids(const IdList& list) { return json(list.ids); }
 
 // RFC 4180: quote a field when it holds a comma, quote or line break.
 std::string Csv(const std::string& s) {
@@ -35,10 +35,18 @@ json FiguresJson(const std::vector<Group>& groups, const RenderOptions& o) {
           {"max", f.max ? json(*f.max) : json()},
           {"open_ended", f.open_ended()},
           {"provisional", f.provisional},
-          {"sources", f.sources.size()},
+          {"sources", f.sources.total},
           {"incidents", Ids(f.incidents)},
           {"claims", Ids(f.claims)},
           {"outcomes", Ids(f.outcomes)},
+          // The lists above hold the smallest ids up to the request's limit
+          // (`ids`); the counts are always complete.
+          {"counts", {{"incidents", f.incidents.total},
+                      {"claims", f.claims.total},
+                      {"outcomes", f.outcomes.total},
+                      {"persons", f.persons.total}}},
+          {"ids_complete", f.incidents.complete() && f.claims.complete() &&
+                               f.outcomes.complete()},
           {"phrase", {{"en", PhraseOr(cat, f, Lang::kEnglish, Digits::kWestern)},
                       {"ar", PhraseOr(cat, f, Lang::kArabic, o.arabic_digits)}}}};
     }
@@ -55,8 +63,8 @@ std::string FiguresCsv(const std::vector<Group>& groups, const RenderOptions& o)
     for (const auto& [cat, f] : g.figures) {
       out += Csv(g.key) + "," + CategoryName(cat) + "," + std::to_string(f.min) + "," +
              (f.max ? std::to_string(*f.max) : "") + "," + (f.open_ended() ? "true" : "false") +
-             "," + (f.provisional ? "true" : "false") + "," + std::to_string(f.sources.size()) +
-             "," + std::to_string(f.incidents.size()) + "," +
+             "," + (f.provisional ? "true" : "false") + "," + std::to_string(f.sources.total) +
+             "," + std::to_string(f.incidents.total) + "," +
              Csv(PhraseOr(cat, f, Lang::kEnglish, Digits::kWestern)) + "," +
              Csv(PhraseOr(cat, f, Lang::kArabic, o.arabic_digits)) + "\r\n";
     }
@@ -72,9 +80,9 @@ std::string FiguresTable(const std::vector<Group>& groups, const RenderOptions& 
     for (const auto& [cat, f] : g.figures) {
       out += "  " + PhraseOr(cat, f, Lang::kEnglish, Digits::kWestern) + "  |  " +
              PhraseOr(cat, f, Lang::kArabic, o.arabic_digits) + "  [" +
-             std::to_string(f.sources.size()) + (f.sources.size() == 1 ? " source, " : " sources, ") +
-             std::to_string(f.incidents.size()) +
-             (f.incidents.size() == 1 ? " incident" : " incidents") +
+             std::to_string(f.sources.total) + (f.sources.total == 1 ? " source, " : " sources, ") +
+             std::to_string(f.incidents.total) +
+             (f.incidents.total == 1 ? " incident" : " incidents") +
              (f.provisional ? ", provisional" : "") + "]\n";
     }
   }

@@ -33,4 +33,34 @@ Status Store::Delete(const std::string& actor, const model::EntitySpec& spec,
   });
 }
 
+bool DecodeIndexActors(std::string_view bytes, std::vector<InvolvedActor>* out) {
+  out->clear();
+  uint64_t v = 0;
+  int shift = 0;
+  for (char ch : bytes) {
+    const uint8_t b = static_cast<uint8_t>(ch);
+    if (shift > 56) return false;
+    v |= static_cast<uint64_t>(b & 0x7F) << shift;
+    shift += 7;
+    if (b & 0x80) continue;
+    out->push_back({static_cast<int64_t>(v >> 1), (v & 1) != 0});
+    v = 0;
+    shift = 0;
+  }
+  return shift == 0;
+}
+
+std::string EncodeIndexActors(const std::vector<InvolvedActor>& actors) {
+  std::string out;
+  for (const InvolvedActor& a : actors) {
+    uint64_t v = (static_cast<uint64_t>(a.actor) << 1) | (a.perpetrator ? 1 : 0);
+    while (v >= 0x80) {
+      out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+      v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+  }
+  return out;
+}
+
 }  // namespace dalil::store

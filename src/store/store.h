@@ -157,6 +157,24 @@ struct FigureRows {
   std::map<int64_t, Actor> actors;
 };
 
+// One verified incident in the figure index: what it brings to figures,
+// kept in step with the records in every write transaction (one row per
+// verified incident; docs/counting.md, "Speed"). Views are valid only
+// during the callback.
+struct FigureIndexRow {
+  int64_t incident = 0, start_day = 0, end_day = 0, place_id = 0;
+  std::string_view event_type;
+  std::string_view actors;   // DecodeIndexActors
+  std::string_view summary;  // figures::DecodeSummary
+};
+struct InvolvedActor {
+  int64_t actor = 0;
+  bool perpetrator = false;
+};
+// The incident's involved actors, ascending by id; false if malformed.
+bool DecodeIndexActors(std::string_view bytes, std::vector<InvolvedActor>* out);
+std::string EncodeIndexActors(const std::vector<InvolvedActor>& actors);
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -208,6 +226,16 @@ class Store {
   // The rows behind figures for the verified incidents `filter` selects
   // (within_place, from/to, actor and exact-match fields of incidents).
   virtual Result<FigureRows> LoadFigureRows(const ListQuery& filter) = 0;
+  // On one snapshot: fills `places` and `actors` of `lookups` (the other
+  // members stay empty) and calls `each` for every entry of the figure index
+  // whose incident overlaps [from_day, to_day] (days since epoch, either
+  // open), in incident order; stops at the first error `each` returns.
+  virtual Status ScanFigureIndex(std::optional<int64_t> from_day, std::optional<int64_t> to_day,
+                                 FigureRows* lookups,
+                                 const std::function<Status(const FigureIndexRow&)>& each) = 0;
+  // Recomputes the figure index from the records and names every entry
+  // that differs (missing, extra, altered): empty when in step.
+  virtual Result<std::vector<std::string>> CheckFigureIndex() = 0;
 
   // Convenience single-record writes, each its own transaction.
   Result<json> Create(const std::string& actor, const model::EntitySpec& spec,

@@ -662,6 +662,17 @@ class VerifyTest(LedgerCase):
         sql(self.db, "UPDATE incidents SET title_en = 'Nothing happened' WHERE id = 7;")
         self.assertTampered(self.verify(), "incident 7", "edited outside Dalil", "title_en")
 
+    def test_altered_figure_index(self):
+        # The figure index is derived from the records; inflating a figure
+        # there (a killed claim's minimum) is caught like any other edit.
+        rows = query(self.db, "SELECT incident_id FROM figure_index ORDER BY incident_id LIMIT 1")
+        self.assertTrue(rows)
+        incident = rows[0]["incident_id"]
+        sql(self.db, "UPDATE figure_index SET place_id = place_id + 1 WHERE incident_id = %d;" % incident)
+        self.assertTampered(self.verify(), "figure index", "incident %d" % incident)
+        sql(self.db, "DELETE FROM figure_index WHERE incident_id = %d;" % incident)
+        self.assertTampered(self.verify(), "figure index", "incident %d" % incident, "missing")
+
     def test_stored_tree_matches_the_python_tree(self):
         # Every row's `hashes` is its leaf hash and the nodes it completes,
         # exactly as rebuilt here from the leaf bytes (section 3).

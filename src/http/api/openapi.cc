@@ -220,9 +220,11 @@ json BuildOpenApi(const http::Router& router) {
           {"from", "First day (YYYY-MM-DD): incidents overlapping [from, to]."},
           {"to", "Last day (YYYY-MM-DD)."},
           {"type", "ACLED event type."},
-          {"actor", "Perpetrator actor id (and its units)."},
+          {"actor", "Actor id: incidents it (or one of its units) was involved in, in any role."},
           {"by", "governorate, district, week, month, actor or type."},
           {"as_of", "Detained and abducted: people held on this day (YYYY-MM-DD)."},
+          {"ids", "Ids listed per figure: a number (default 1000, the smallest ids) or all; "
+                  "counts are always complete."},
           {"digits", "Digits of the Arabic phrase: arabic-indic (default) or western."}};
       for (const auto& [name, desc] : kFigureParams) {
         params.push_back(QueryParam(name, {{"type", "string"}}, desc));

@@ -44,6 +44,8 @@ class Statement {
   int64_t Int(int col) const;
   double Double(int col) const;
   std::string Text(int col) const;
+  // Text or blob bytes without a copy; valid until the next Step or Reset.
+  std::string_view View(int col) const;
   std::string_view ColumnName(int col) const;
 
  private:

@@ -5,6 +5,7 @@ std::string_view migration_0001();
 std::string_view migration_0002();
 std::string_view migration_0003();
 std::string_view migration_0004();
+std::string_view migration_0005();
 std::string_view migration_0007();
 }  // namespace dalil::embedded
 
@@ -17,6 +18,7 @@ std::span<const std::string_view> Migrations() {
       embedded::migration_0002(),
       embedded::migration_0003(),
       embedded::migration_0004(),
+      embedded::migration_0005(),
       embedded::migration_0007(),
   };
   return kAll;

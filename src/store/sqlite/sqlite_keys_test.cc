@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -200,6 +201,8 @@ TEST_F(SqliteKeysTest, RotationKeepsReadersWorkingAndRetiresTheOldKey) {
   std::thread writer([&] {
     while (!stop) {
       if (store_->Create("writer", E("person"), {{"name", "Written meanwhile"}}).ok()) ++writes;
+      // Leave the rotation room to take the write lock between writes.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
   auto rotating = Ring(master_);

@@ -8,6 +8,7 @@
 
 #include "store/crypto_codec.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/figure_index.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/sqlite_keys.h"
@@ -62,6 +63,8 @@ class SqliteWriteTxn : public WriteTxn {
                 std::optional<int64_t> expected_version) override;
   Result<json> Get(const EntitySpec& spec, int64_t id) override;
   Result<int64_t> PlaceIdByCode(const std::string& iso_code) override;
+  // Brings the figure index in step with this transaction's changes.
+  Status FinishFigures() { return sqlite_figures::Apply(db_, &dirty_); }
 
  private:
   Status CheckReferences(const EntitySpec& spec, const json& record, int64_t self_id);
@@ -79,6 +82,7 @@ class SqliteWriteTxn : public WriteTxn {
   std::string actor_;
   int64_t now_seconds_;
   std::string now_;
+  sqlite_figures::Dirty dirty_;
 };
 
 class SqliteStore : public Store {
@@ -106,6 +110,13 @@ class SqliteStore : public Store {
     } else {
       DALIL_RETURN_IF_ERROR(Migrate());
     }
+    DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+    Status fig = sqlite_figures::EnsureCurrent(writer_.get());
+    if (fig.ok()) fig = writer_->Exec("COMMIT");
+    if (!fig.ok()) {
+      writer_->Exec("ROLLBACK");
+      return Status(fig.code(), "figure index: " + fig.message());
+    }
     if (opts_.keyring) sqlite_keys::InstallReloader(*opts_.keyring, opts_.path);
     DALIL_ASSIGN_OR_RETURN(uint64_t n, sqlite_ledger::Size(writer_.get()));
     sqlite_ledger::DbTree tree(writer_.get());
@@ -131,6 +142,7 @@ class SqliteStore : public Store {
     // Seal with the newest data key, even one a rotation added meanwhile.
     Status s = opts_.keyring ? sqlite_keys::Load(writer_.get(), *opts_.keyring) : Status::Ok();
     if (s.ok()) s = fn(txn);
+    if (s.ok()) s = txn.FinishFigures();
     if (s.ok()) s = writer_->Exec("COMMIT");
     if (!s.ok()) {
       writer_->Exec("ROLLBACK");
@@ -314,19 +326,54 @@ class SqliteStore : public Store {
         DALIL_RETURN_IF_ERROR(run(
             "SELECT id, merged_into_id FROM persons WHERE merged_into_id IS NOT NULL", none,
             [&](Statement& st) { out.merged_into[st.Int(0)] = st.Int(1); }));
-        DALIL_RETURN_IF_ERROR(run(
-            "SELECT id, parent_id, level, name_en, name_ar, iso_code FROM places", none,
-            [&](Statement& st) {
-              out.places[st.Int(0)] = {opt_int(st, 1), st.Text(2), st.Text(3), st.Text(4),
-                                       st.Text(5)};
-            }));
-        return run("SELECT id, parent_id, name_en, name_ar FROM actors", none, [&](Statement& st) {
-          out.actors[st.Int(0)] = {opt_int(st, 1), st.Text(2), st.Text(3)};
-        });
+        return LoadLookups(db, &out);
       }();
       db->Exec("COMMIT");
       if (!s.ok()) return s;
       return out;
+    });
+  }
+
+  // Places and actors, for grouping and labels.
+  static Status LoadLookups(Database* db, FigureRows* out) {
+    auto opt_int = [](Statement& st, int c) {
+      return st.IsNull(c) ? std::optional<int64_t>() : std::optional<int64_t>(st.Int(c));
+    };
+    {
+      DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare(
+          "SELECT id, parent_id, level, name_en, name_ar, iso_code FROM places"));
+      while (true) {
+        DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        out->places[st.Int(0)] = {opt_int(st, 1), st.Text(2), st.Text(3), st.Text(4), st.Text(5)};
+      }
+    }
+    DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare("SELECT id, parent_id, name_en, name_ar FROM actors"));
+    while (true) {
+      DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return Status::Ok();
+      out->actors[st.Int(0)] = {opt_int(st, 1), st.Text(2), st.Text(3)};
+    }
+  }
+
+  Status ScanFigureIndex(std::optional<int64_t> from_day, std::optional<int64_t> to_day,
+                         FigureRows* lookups,
+                         const std::function<Status(const FigureIndexRow&)>& each) override {
+    return WithReader([&](Database* db) -> Status {
+      DALIL_RETURN_IF_ERROR(db->Exec("BEGIN"));  // one snapshot for lookups and entries
+      Status s = LoadLookups(db, lookups);
+      if (s.ok()) s = sqlite_figures::Scan(db, from_day, to_day, each);
+      db->Exec("COMMIT");
+      return s;
+    });
+  }
+
+  Result<std::vector<std::string>> CheckFigureIndex() override {
+    return WithReader([&](Database* db) -> Result<std::vector<std::string>> {
+      DALIL_RETURN_IF_ERROR(db->Exec("BEGIN"));
+      auto r = sqlite_figures::Check(db);
+      db->Exec("COMMIT");
+      return r;
     });
   }
 
@@ -682,6 +729,7 @@ Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
   DALIL_RETURN_IF_ERROR(s);
   DALIL_ASSIGN_OR_RETURN(json created, store_->GetWith(db_, spec, id));
   DALIL_RETURN_IF_ERROR(Record(spec, id, ledger::Op::kCreate, 1, &created, std::nullopt));
+  DALIL_RETURN_IF_ERROR(sqlite_figures::Note(db_, spec, nullptr, &created, &dirty_));
   return created;
 }
 
@@ -720,6 +768,7 @@ Result<json> SqliteWriteTxn::Update(const EntitySpec& spec, int64_t id,
   DALIL_ASSIGN_OR_RETURN(json updated, store_->GetWith(db_, spec, id));
   DALIL_RETURN_IF_ERROR(Record(spec, id, ledger::Op::kUpdate, updated["version"].get<int64_t>(),
                                &updated, prev));
+  DALIL_RETURN_IF_ERROR(sqlite_figures::Note(db_, spec, &current, &updated, &dirty_));
   return updated;
 }
 
@@ -755,8 +804,9 @@ Status SqliteWriteTxn::Delete(const EntitySpec& spec, int64_t id,
   Status s = st.Run();
   if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
   DALIL_RETURN_IF_ERROR(s);
-  return Record(spec, id, ledger::Op::kDelete, current["version"].get<int64_t>() + 1, nullptr,
-                prev);
+  DALIL_RETURN_IF_ERROR(Record(spec, id, ledger::Op::kDelete,
+                               current["version"].get<int64_t>() + 1, nullptr, prev));
+  return sqlite_figures::Note(db_, spec, &current, nullptr, &dirty_);
 }
 
 Result<json> SqliteWriteTxn::Get(const EntitySpec& spec, int64_t id) {
