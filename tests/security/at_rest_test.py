@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import stat
 import sys
 import tempfile
@@ -228,6 +229,53 @@ class AtRestTest(unittest.TestCase):
         # With the right key everything is as it was.
         r = run("verify", data_dir=self.data)
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_keys_init_encrypts_a_database_from_before_encryption(self):
+        # Make a database as Dalil wrote them before encryption at rest:
+        # sensitive values and the ledger's copies stored as they are, no
+        # keys, evidence files in plaintext.
+        self.init()
+        srv = Server(self.data)
+        name = "CANARY-legacy-name"
+        status, person = srv.call("POST", "/api/v1/persons", {"name": name})
+        self.assertEqual(status, 201)
+        photo = b"CANARY-legacy-evidence"
+        req = urllib.request.Request(srv.url + "/api/v1/evidence?name=p.jpg", data=photo,
+                                     method="POST", headers={"Content-Type": "image/jpeg"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            evidence = json.loads(r.read())
+        srv.stop()
+        db = sqlite3.connect(os.path.join(self.data, "dalil.db"))
+        db.execute("UPDATE persons SET name = ? WHERE id = ?", (name.encode(), person["id"]))
+        db.execute("UPDATE ledger SET secrets = ? WHERE secrets IS NOT NULL",
+                   (json.dumps({"name": name}).encode(),))
+        db.execute("DELETE FROM data_keys")
+        db.execute("DELETE FROM key_settings")
+        db.commit()
+        db.close()
+        sha = evidence["sha256"]
+        with open(os.path.join(self.data, "evidence", sha[:2], sha), "wb") as f:
+            f.write(photo)
+        os.remove(os.path.join(self.data, "keys", "master.key"))
+        self.assertIn(name.encode(), read_bytes(os.path.join(self.data, "dalil.db")))
+
+        r = run("verify", data_dir=self.data)
+        self.assertEqual(r.returncode, EXIT_INVALID, r.stderr)
+        self.assertIn("dalil keys init", r.stderr)
+        r = run("keys", "init", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("1 evidence files", r.stdout)
+        self.assertIn("THERE IS NO RECOVERY", r.stdout)
+        self.assert_nowhere(["CANARY"], [(p, read_bytes(p)) for p in files_under(self.data)],
+                            "after keys init")
+        r = run("verify", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        srv = Server(self.data)
+        self.assertEqual(srv.get("/api/v1/persons/%d" % person["id"])["name"], name)
+        self.assertEqual(srv.raw("GET", "/api/v1/evidence/%d/content" % evidence["id"]),
+                         (200, photo))
+        srv.stop()
+        self.assertEqual(run("keys", "init", data_dir=self.data).returncode, 4)
 
     def test_change_master_key_file(self):
         self.init(demo=True)
