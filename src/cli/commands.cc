@@ -162,6 +162,7 @@ struct ServeFlags {
   int port = -1;
   int threads = -1;
   bool insecure_allow_remote = false;
+  std::string tls_certificate, tls_private_key;
 };
 
 CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
@@ -170,6 +171,9 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
   app->add_option("--port", f->port, "Port (0 picks a free one)")->check(CLI::Range(0, 65535));
   app->add_option("--threads", f->threads, "Worker threads (0: one per core)")
       ->check(CLI::Range(0, 256));
+  app->add_option("--tls-certificate", f->tls_certificate,
+                  "PEM certificate chain: serve HTTPS (with --tls-private-key)");
+  app->add_option("--tls-private-key", f->tls_private_key, "PEM private key of the certificate");
   app->add_flag("--insecure-allow-remote", f->insecure_allow_remote,
                 "Listen on a non-loopback address although accounts and "
                 "encryption are not in place yet");
@@ -178,6 +182,8 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
     if (!f->address.empty()) c.server.address = f->address;
     if (f->port >= 0) c.server.port = static_cast<uint16_t>(f->port);
     if (f->threads >= 0) c.server.threads = f->threads;
+    if (!f->tls_certificate.empty()) c.server.tls_certificate_file = f->tls_certificate;
+    if (!f->tls_private_key.empty()) c.server.tls_private_key_file = f->tls_private_key;
     if (!IsLoopback(c.server.address) && !f->insecure_allow_remote) {
       return Status::Invalid("address",
                              "Dalil has no accounts yet, so anyone who can reach it "
@@ -213,8 +219,8 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
         }
       });
     }
-    std::printf("Dalil %s serving %s on http://%s:%u/\n", DALIL_VERSION, c.data_dir.c_str(),
-                c.server.address.c_str(), server.port());
+    std::printf("Dalil %s serving %s on %s://%s:%u/\n", DALIL_VERSION, c.data_dir.c_str(),
+                c.server.tls() ? "https" : "http", c.server.address.c_str(), server.port());
     std::fflush(stdout);
     server.Run(/*handle_signals=*/true);
     {

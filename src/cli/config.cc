@@ -27,6 +27,10 @@ keep_alive_timeout_seconds = 60
 # Access log, relative to the data directory ("" for none, "-" for stderr).
 # It records method, path, status, size and time: never bodies or queries.
 access_log = "logs/access.log"
+# TLS: a PEM certificate chain and its PEM private key (relative to the data
+# directory, or absolute). Both set: HTTPS only (TLS 1.2+), with HSTS.
+tls_certificate = ""
+tls_private_key = ""
 
 [api]
 # Deepest JSON nesting accepted in a request body.
@@ -107,7 +111,8 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   };
   static const std::set<std::string> kServerKeys = {
       "address", "port", "threads", "max_body_bytes", "max_upload_bytes",
-      "request_timeout_seconds", "keep_alive_timeout_seconds", "access_log"};
+      "request_timeout_seconds", "keep_alive_timeout_seconds", "access_log", "tls_certificate",
+      "tls_private_key"};
   static const std::set<std::string> kApiKeys = {"max_json_depth"};
   static const std::set<std::string> kLedgerKeys = {"checkpoint_interval_seconds", "key_file"};
   static const std::set<std::string> kKeysKeys = {"master_key_file"};
@@ -135,6 +140,12 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   std::string log = "logs/access.log";
   get_str("server", "access_log", log);
   c.server.access_log = (log.empty() || log == "-" || log[0] == '/') ? log : data_dir + "/" + log;
+  for (auto [key, out] : {std::pair{"tls_certificate", &c.server.tls_certificate_file},
+                          std::pair{"tls_private_key", &c.server.tls_private_key_file}}) {
+    std::string path;
+    get_str("server", key, path);
+    *out = (path.empty() || path[0] == '/') ? path : data_dir + "/" + path;
+  }
   get_int("api", "max_json_depth", c.max_json_depth, 2, 512);
   get_int("ledger", "checkpoint_interval_seconds", c.checkpoint_interval_seconds, 0, 86400 * 7);
   std::string key = "keys/ledger.key";

@@ -333,6 +333,7 @@ void GroupAccumulator::Add(const IncidentSummary& s) {
   std::vector<int64_t>& sources = impl_->incident_sources;
   for (int c = 0; c < kCategoryCount; ++c) {
     const CategorySummary& cs = s.categories[c];
+    if (cs.empty()) continue;
     const int64_t named = static_cast<int64_t>(cs.persons.size());
     sources.assign(cs.named_sources.begin(), cs.named_sources.end());
     int64_t lowest = named, highest = named;

@@ -31,6 +31,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
@@ -133,9 +134,14 @@ std::chrono::seconds Seconds(int n) {
 }
 
 struct Connection {
-  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  Connection(tcp::socket socket, asio::ssl::context* tls_context) : stream(std::move(socket)) {
+    if (tls_context) tls = std::make_unique<asio::ssl::stream<beast::tcp_stream&>>(stream, *tls_context);
+  }
 
+  // The TCP stream holds the deadlines; with TLS, reads and writes go
+  // through `tls` layered on it.
   beast::tcp_stream stream;
+  std::unique_ptr<asio::ssl::stream<beast::tcp_stream&>> tls;
   beast::flat_buffer buffer;
   std::string remote;
   // True while waiting for the first byte of a request, the only state in
@@ -143,6 +149,14 @@ struct Connection {
   // connection's strand.
   bool idle = false;
 };
+
+// Runs an I/O operation on the connection's outermost stream: `op` is
+// called with the TLS stream or the TCP stream and returns the awaitable.
+template <typename Op>
+auto OnStream(Connection& c, Op&& op) -> decltype(op(c.stream)) {
+  if (c.tls) return op(*c.tls);
+  return op(c.stream);
+}
 
 // What the access log needs to know about one request.
 struct LogEntry {
@@ -203,6 +217,7 @@ struct Server::Impl {
   bool listening = false;
   uint16_t port = 0;
   std::shared_ptr<spdlog::logger> access_log;
+  std::optional<asio::ssl::context> tls_context;
 
   std::atomic<bool> stopping{false};
   std::mutex mu;
@@ -251,6 +266,40 @@ void LogCoroutineFailure(const char* what, std::exception_ptr e) {
 
 Status Server::Impl::Listen() {
   beast::error_code ec;
+  if (options.tls()) {
+    if (options.tls_certificate_file.empty() || options.tls_private_key_file.empty()) {
+      return Status::Invalid("tls", "TLS needs both a certificate file and a private key file");
+    }
+    tls_context.emplace(asio::ssl::context::tls_server);
+    // TLS 1.2 and 1.3 only; for 1.2, ECDHE with AEAD ciphers only (ASVS
+    // 9.1.2, 9.1.3). No renegotiation, no compression.
+    tls_context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                                 asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                                 asio::ssl::context::no_tlsv1_1 | asio::ssl::context::no_compression |
+                                 SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE,
+                             ec);
+    if (!ec) {
+      SSL_CTX_set_cipher_list(tls_context->native_handle(),
+                              "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                              "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256");
+    }
+    if (ec) return Status::Internal("cannot set up TLS: " + ec.message());
+    tls_context->use_certificate_chain_file(options.tls_certificate_file, ec);
+    if (ec) {
+      return Status::Invalid("tls.certificate", "cannot load certificate chain " +
+                                                    options.tls_certificate_file + ": " + ec.message());
+    }
+    tls_context->use_private_key_file(options.tls_private_key_file, asio::ssl::context::pem, ec);
+    if (ec) {
+      return Status::Invalid("tls.private_key", "cannot load private key " +
+                                                    options.tls_private_key_file + ": " + ec.message());
+    }
+    if (SSL_CTX_check_private_key(tls_context->native_handle()) != 1) {
+      return Status::Invalid("tls.private_key", "the private key " + options.tls_private_key_file +
+                                                    " does not match the certificate");
+    }
+  }
   asio::ip::address address = asio::ip::make_address(options.address, ec);
   if (ec) {
     return Status::Invalid("address", "not an IP address: " + options.address);
@@ -366,7 +415,8 @@ asio::awaitable<void> Server::Impl::Accept() {
           asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    auto conn = std::make_shared<Connection>(std::move(socket));
+    auto conn = std::make_shared<Connection>(std::move(socket),
+                                             tls_context ? &*tls_context : nullptr);
     tcp::endpoint peer = conn->stream.socket().remote_endpoint(ec);
     if (!ec) conn->remote = peer.address().to_string();
     asio::co_spawn(
@@ -379,6 +429,17 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn) {
   Registration registration(mu, live, conn);
   beast::error_code ec;
   bool first = true;
+  if (conn->tls) {
+    conn->stream.expires_after(Seconds(options.request_timeout_seconds));
+    co_await conn->tls->async_handshake(asio::ssl::stream_base::server,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      // Plain HTTP to the TLS port, an old protocol, a scanner: not logged
+      // per connection beyond this (no request was read).
+      conn->stream.close();
+      co_return;
+    }
+  }
   while (true) {
     if (conn->buffer.size() == 0) {
       // Waiting for a request to start: the connection is idle. The flag is
@@ -388,9 +449,10 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn) {
       conn->stream.expires_after(
           Seconds(first ? options.request_timeout_seconds
                         : options.keep_alive_timeout_seconds));
-      size_t n = co_await conn->stream.async_read_some(
-          conn->buffer.prepare(kFirstReadBytes),
-          asio::redirect_error(asio::use_awaitable, ec));
+      size_t n = co_await OnStream(*conn, [&](auto& s) {
+        return s.async_read_some(conn->buffer.prepare(kFirstReadBytes),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      });
       conn->buffer.commit(n);
       conn->idle = false;
       if (ec) break;  // closed, timed out or cancelled by Stop()
@@ -398,6 +460,10 @@ asio::awaitable<void> Server::Impl::Serve(std::shared_ptr<Connection> conn) {
     first = false;
     bool again = co_await HandleRequest(*conn);
     if (!again) break;
+  }
+  if (conn->tls) {
+    conn->stream.expires_after(kDrainTimeout);
+    co_await conn->tls->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
   }
   conn->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
   conn->stream.close();
@@ -419,8 +485,9 @@ asio::awaitable<bool> Server::Impl::HandleRequest(Connection& conn) {
   // boost::none: Beast 1.74 compares the length against the empty optional
   // and then rejects every Content-Length.
   head_parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  co_await bhttp::async_read_header(conn.stream, conn.buffer, head_parser,
-                                    token);
+  co_await OnStream(conn, [&](auto& s) {
+    return bhttp::async_read_header(s, conn.buffer, head_parser, token);
+  });
   if (ec) {
     if (ec == bhttp::error::header_limit) {
       Response res =
@@ -491,7 +558,7 @@ asio::awaitable<bool> Server::Impl::HandleRequest(Connection& conn) {
         beast::iequals(expect->value(), "100-continue")) {
       bhttp::response<bhttp::empty_body> go_on{bhttp::status::continue_,
                                                version};
-      co_await bhttp::async_write(conn.stream, go_on, token);
+      co_await OnStream(conn, [&](auto& s) { return bhttp::async_write(s, go_on, token); });
       if (ec) co_return false;
     }
   }
@@ -500,7 +567,7 @@ asio::awaitable<bool> Server::Impl::HandleRequest(Connection& conn) {
   parser.body_limit(limit);  // still needed for chunked bodies
   if (!parser.is_done()) {
     conn.stream.expires_after(Seconds(options.request_timeout_seconds));
-    co_await bhttp::async_read(conn.stream, conn.buffer, parser, token);
+    co_await OnStream(conn, [&](auto& s) { return bhttp::async_read(s, conn.buffer, parser, token); });
     if (ec) {
       if (ec == bhttp::error::body_limit) {
         Response res = too_large();
@@ -565,6 +632,7 @@ asio::awaitable<bool> Server::Impl::Write(Connection& conn, Response& res,
   out.set("Referrer-Policy", "no-referrer");
   out.set("Content-Security-Policy", kContentSecurityPolicy);
   out.set("X-Frame-Options", "DENY");
+  if (tls_context) out.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   if (!own_cache_control) out.set(bhttp::field::cache_control, "no-store");
 
   size_t bytes = 0;
@@ -584,8 +652,9 @@ asio::awaitable<bool> Server::Impl::Write(Connection& conn, Response& res,
 
   beast::error_code ec;
   conn.stream.expires_after(Seconds(options.request_timeout_seconds));
-  co_await bhttp::async_write(conn.stream, out,
-                              asio::redirect_error(asio::use_awaitable, ec));
+  co_await OnStream(conn, [&](auto& s) {
+    return bhttp::async_write(s, out, asio::redirect_error(asio::use_awaitable, ec));
+  });
   LogAccess(conn, log, res.status, bytes);
   co_return !ec;
 }
@@ -603,8 +672,13 @@ asio::awaitable<void> Server::Impl::Drain(Connection& conn) {
   // The response is complete once the write side is shut; the client sees
   // EOF after it. Closing right away with unread input would instead send a
   // reset that can destroy the response in the client's receive buffer.
-  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   conn.stream.expires_after(kDrainTimeout);
+  if (conn.tls) {
+    // TLS ends with close_notify; the TCP close follows in Serve.
+    co_await conn.tls->async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    co_return;
+  }
+  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   conn.buffer.clear();
   size_t drained = 0;
   while (!ec && drained < kMaxDrainBytes) {

@@ -26,6 +26,12 @@ struct ServerOptions {
   int keep_alive_timeout_seconds = 60;     // idle connection
   // Access log destination: a file path, "-" for stderr, "" for none.
   std::string access_log;
+  // TLS (OpenSSL, TLS 1.2 and 1.3 only, forward-secret AEAD ciphers) when
+  // both are set: a PEM certificate chain and its PEM private key. Every
+  // response then carries Strict-Transport-Security.
+  std::string tls_certificate_file;
+  std::string tls_private_key_file;
+  bool tls() const { return !tls_certificate_file.empty() || !tls_private_key_file.empty(); }
 };
 
 class Server {
