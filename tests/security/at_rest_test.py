@@ -19,6 +19,7 @@ import os
 import shutil
 import sqlite3
 import stat
+import subprocess
 import sys
 import tempfile
 import threading
@@ -26,7 +27,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from dalil_process import Server, run  # noqa: E402
+from dalil_process import BIN, Server, run  # noqa: E402
 
 # Exit codes from src/base/error_map.cc.
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_UNAUTHENTICATED = 2, 3, 8
@@ -103,7 +104,7 @@ class AtRestTest(unittest.TestCase):
             canaries.append("CANARY%02d-%s-7f3a" % (len(canaries) + 1, field))
             return canaries[-1]
 
-        # Arabic too: a leak in UTF-8 or as \\u escapes must be caught.
+        # Arabic too: a leak in UTF-8 or as \u escapes must be caught.
         arabic = "كناري-شاهد-٧٣"
 
         def post(path, body):
@@ -386,8 +387,7 @@ class AtRestTest(unittest.TestCase):
 
 
 def run_with_stdin(data_dir, text, *args):
-    import subprocess
-    from dalil_process import BIN
+    """Runs `dalil --data-dir D --passphrase-stdin args...` with `text` on stdin."""
     return subprocess.run([BIN, "--data-dir", data_dir, "--passphrase-stdin"] + list(args),
                           input=text, capture_output=True, text=True, timeout=120)
 
