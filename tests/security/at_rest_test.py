@@ -334,6 +334,14 @@ class AtRestTest(unittest.TestCase):
         stop = threading.Event()
         failures, reads, writes = [], [0], [0]
 
+        def guarded(fn):
+            def loop():
+                try:
+                    fn()
+                except Exception as e:  # a dead thread must fail the test, not hang it
+                    failures.append(repr(e))
+            return loop
+
         def reader():
             while not stop.is_set():
                 for p in persons:
@@ -354,12 +362,13 @@ class AtRestTest(unittest.TestCase):
                     failures.append((status, "write"))
                 writes[0] += 1
 
-        threads = [threading.Thread(target=reader), threading.Thread(target=writer)]
+        threads = [threading.Thread(target=guarded(reader)),
+                   threading.Thread(target=guarded(writer))]
         for t in threads:
             t.start()
         r = run("keys", "rotate", "--batch", "3", data_dir=self.data)
         seen = reads[0]
-        while reads[0] < seen + 2 and not failures:  # reads after the rotation, too
+        while reads[0] < seen + 2 and not failures and threads[0].is_alive():  # reads after, too
             threading.Event().wait(0.01)
         stop.set()
         for t in threads:
