@@ -184,6 +184,9 @@ TEST_F(SqliteKeysTest, RotationKeepsReadersWorkingAndRetiresTheOldKey) {
 
   // Readers and a writer go on in this process while another keyring (as
   // `dalil keys rotate` in another process would) rotates.
+  auto rotating = Ring(master_);
+  auto opened = Open(rotating);  // loads the keys, as the CLI does
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   std::atomic<bool> stop{false};
   std::atomic<int64_t> reads{0}, bad_reads{0}, writes{0};
   std::string first_error;
@@ -205,9 +208,6 @@ TEST_F(SqliteKeysTest, RotationKeepsReadersWorkingAndRetiresTheOldKey) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
-  auto rotating = Ring(master_);
-  auto opened = Open(rotating);  // loads the keys, as the CLI does
-  ASSERT_TRUE(opened.ok());
   auto report = RotateDataKey(Path(), *rotating, {.batch_rows = 16});
   // Let the reader see the rotated values for a moment longer.
   const int64_t seen = reads.load();
