@@ -175,8 +175,8 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
                   "PEM certificate chain: serve HTTPS (with --tls-private-key)");
   app->add_option("--tls-private-key", f->tls_private_key, "PEM private key of the certificate");
   app->add_flag("--insecure-allow-remote", f->insecure_allow_remote,
-                "Listen on a non-loopback address although accounts and "
-                "encryption are not in place yet");
+                "Listen on a non-loopback address although accounts are not "
+                "in place yet");
   return [g, f]() -> Status {
     DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
     if (!f->address.empty()) c.server.address = f->address;
