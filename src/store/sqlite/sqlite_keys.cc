@@ -290,12 +290,13 @@ Result<MasterKeyInfo> ReadMasterKeyInfo(const std::string& path) {
   DALIL_ASSIGN_OR_RETURN(auto salt, Setting(db.get(), "kdf_salt"));
   DALIL_ASSIGN_OR_RETURN(auto ops, Setting(db.get(), "kdf_ops"));
   DALIL_ASSIGN_OR_RETURN(auto mem, Setting(db.get(), "kdf_mem"));
-  auto o = ops ? ParseInt(*ops) : std::nullopt;
-  auto m = mem ? ParseInt(*mem) : std::nullopt;
-  if (!salt || !o || !m || *o <= 0 || *m <= 0) {
+  // 0 stands for missing or not a number.
+  const int64_t o = ops ? ParseInt(*ops).value_or(0) : 0;
+  const int64_t m = mem ? ParseInt(*mem).value_or(0) : 0;
+  if (!salt || o <= 0 || m <= 0) {
     return Status::Corruption("the database's passphrase parameters are missing or damaged");
   }
-  info.kdf = {*salt, static_cast<uint64_t>(*o), static_cast<uint64_t>(*m)};
+  info.kdf = {*salt, static_cast<uint64_t>(o), static_cast<uint64_t>(m)};
   return info;
 }
 
