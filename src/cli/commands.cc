@@ -21,6 +21,7 @@
 #include "base/text.h"
 #include "cli/config.h"
 #include "cli/import_commands.h"
+#include "cli/keys.h"
 #include "figures/query.h"
 #include "figures/render.h"
 #include "http/api/api.h"
@@ -37,14 +38,6 @@ namespace dalil::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-Result<std::unique_ptr<store::Store>> OpenStore(const Config& c) {
-  if (!fs::exists(c.DatabasePath())) {
-    return Status::NotFound("no database in " + c.data_dir + " (run `dalil init` first)",
-                            "data-dir");
-  }
-  return store::OpenSqliteStore({.path = c.DatabasePath(), .create = false});
-}
 
 Result<std::string> ReadSmallFile(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
@@ -125,15 +118,15 @@ CommandRun SetupInit(CLI::App* app, const GlobalFlags* g) {
       DALIL_RETURN_IF_ERROR(WriteKeyFile(loaded.ledger_key_path, ledger::EncodePrivateKey(key)));
     }
     DALIL_ASSIGN_OR_RETURN(ledger::SigningKey key, LoadSigningKey(loaded));
-    auto store = store::OpenSqliteStore({.path = c.DatabasePath(), .create = true});
-    if (!store.ok()) return store.status();
-    auto v = (*store)->SchemaVersion();
+    DALIL_ASSIGN_OR_RETURN(NewDatabase created, CreateEncryptedDatabase(loaded, *g));
+    auto v = created.store->SchemaVersion();
     if (!v.ok()) return v.status();
-    auto cp = (*store)->SignCheckpoint(key);
+    auto cp = created.store->SignCheckpoint(key);
     if (!cp.ok()) return cp.status();
     std::printf("Initialised %s (schema version %d)\n", dir.c_str(), *v);
     std::printf("Ledger key: %s\n  Keep a copy of %s offline; publish the verifier key above.\n",
                 ledger::VerifierKey(key).c_str(), loaded.ledger_key_path.c_str());
+    std::printf("%s", created.notice.c_str());
     return Status::Ok();
   };
 }
@@ -143,7 +136,8 @@ CommandRun SetupInit(CLI::App* app, const GlobalFlags* g) {
 CommandRun SetupDemo(CLI::App*, const GlobalFlags* g) {
   return [g]() -> Status {
     DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
-    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
+    std::shared_ptr<security::Keyring> keyring;
+    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c, *g, &keyring));
     DALIL_ASSIGN_OR_RETURN(int64_t n, store->Count(*model::FindEntityByName("incident")));
     if (n > 0) {
       return Status::Conflict("the database already holds " + std::to_string(n) +
@@ -151,7 +145,7 @@ CommandRun SetupDemo(CLI::App*, const GlobalFlags* g) {
     }
     auto bundle = nlohmann::json::parse(embedded::demo_json(), nullptr, false);
     if (bundle.is_discarded()) return Status::Internal("embedded demo data is not JSON");
-    store::BlobStore blobs(c.EvidenceDir());
+    store::BlobStore blobs(c.EvidenceDir(), keyring);
     DALIL_ASSIGN_OR_RETURN(auto result, importer::LoadBundle(*store, bundle, "demo", &blobs));
     std::printf("Loaded the demo dataset: %lld records", static_cast<long long>(result.total));
     for (const auto& [kind, count] : result.created) {
@@ -182,8 +176,8 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
                   "PEM certificate chain: serve HTTPS (with --tls-private-key)");
   app->add_option("--tls-private-key", f->tls_private_key, "PEM private key of the certificate");
   app->add_flag("--insecure-allow-remote", f->insecure_allow_remote,
-                "Listen on a non-loopback address although accounts and "
-                "encryption are not in place yet");
+                "Listen on a non-loopback address although accounts are not "
+                "in place yet");
   return [g, f]() -> Status {
     DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
     if (!f->address.empty()) c.server.address = f->address;
@@ -197,9 +191,10 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
                              "could read every record: it listens on loopback only "
                              "(127.0.0.1). Use --insecure-allow-remote to override.");
     }
-    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
+    std::shared_ptr<security::Keyring> keyring;
+    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c, *g, &keyring));
     DALIL_ASSIGN_OR_RETURN(ledger::SigningKey key, LoadSigningKey(c));
-    store::BlobStore blobs(c.EvidenceDir());
+    store::BlobStore blobs(c.EvidenceDir(), keyring);
     http::Router router;
     api::RegisterRoutes(router, store.get(), &blobs,
                         {.max_json_depth = c.max_json_depth,
@@ -260,7 +255,7 @@ CommandRun SetupVerify(CLI::App* app, const GlobalFlags* g) {
                   "key derived from the data directory's signing key)");
   return [g, f]() -> Status {
     DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
-    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
+    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c, *g));
     ledger::Verifier verifier;
     if (!f->verifier_key.empty()) {
       auto v = ledger::ParseVerifierKey(f->verifier_key);
@@ -311,7 +306,7 @@ CommandRun SetupLedger(CLI::App* app, const GlobalFlags* g) {
       return Status::Ok();
     }
     (void)checkpoint;
-    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
+    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c, *g));
     DALIL_ASSIGN_OR_RETURN(store::SignedCheckpoint cp, store->SignCheckpoint(signing));
     std::fwrite(cp.note.data(), 1, cp.note.size(), stdout);
     return Status::Ok();
@@ -342,7 +337,7 @@ CommandRun SetupFigures(CLI::App* app, const GlobalFlags* g) {
       ->check(CLI::IsMember({"arabic-indic", "western"}));
   return [g, f]() -> Status {
     DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
-    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
+    DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c, *g));
     std::vector<std::pair<std::string, std::string>> params;
     for (const auto& [name, value] :
          {std::pair<const char*, const std::string*>{"place", &f->place}, {"from", &f->from},
@@ -395,6 +390,7 @@ const Command kCommands[] = {
     {"import-report", "Show an import's counts, rejected rows and flagged records",
      SetupImportReport},
     {"export", "Export incidents as CSV, HXL, Dalil JSON or GeoJSON", SetupExport},
+    {"keys", "Encryption at rest: key status, rotation", SetupKeys},
     {"openapi", "Print the OpenAPI document of the API", SetupOpenApi},
 };
 

@@ -15,6 +15,9 @@ namespace dalil::cli {
 
 struct GlobalFlags {
   std::string data_dir = "dalil-data";
+  // The master key comes from a passphrase on standard input, not the key
+  // file (docs/security.md).
+  bool passphrase_stdin = false;
 };
 
 using CommandRun = std::function<Status()>;

@@ -11,7 +11,7 @@ std::string DefaultConfigToml() {
   return R"(# Dalil configuration. Command-line flags override these values.
 
 [server]
-# Address to listen on. Until accounts and encryption exist, Dalil refuses
+# Address to listen on. Until accounts exist, Dalil refuses
 # non-loopback addresses unless `dalil serve --insecure-allow-remote`.
 address = "127.0.0.1"
 port = 8080
@@ -43,6 +43,15 @@ checkpoint_interval_seconds = 300
 # lost key cannot sign again (old checkpoints stay verifiable).
 key_file = "keys/ledger.key"
 
+[keys]
+# The master key of encryption at rest, relative to the data directory
+# (mode 0600; Dalil refuses a file others can read). It wraps the keys that
+# encrypt names, contacts, witness identities and evidence files. THERE IS
+# NO RECOVERY IF IT IS LOST: keep a copy offline, apart from the data.
+# (A database created with `dalil --passphrase-stdin init` uses a passphrase
+# instead, and ignores this file.)
+master_key_file = "keys/master.key"
+
 [figures]
 # Claims count only from sources this reliable or better (HURIDOCS scale:
 # highly_reliable, reliable, fairly_reliable, not_usually_reliable,
@@ -58,6 +67,7 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   c.data_dir = data_dir;
   c.server.access_log = data_dir + "/logs/access.log";
   c.ledger_key_path = data_dir + "/keys/ledger.key";
+  c.master_key_path = data_dir + "/keys/master.key";
   if (!std::filesystem::exists(c.ConfigPath())) return c;
   toml::table t;
   try {
@@ -67,7 +77,8 @@ Result<Config> LoadConfig(const std::string& data_dir) {
                                                std::string(e.description()) + " at line " +
                                                std::to_string(e.source().begin.line));
   }
-  static const std::set<std::string> kSections = {"server", "api", "ledger", "figures"};
+  static const std::set<std::string> kSections = {"server", "api", "ledger", "keys",
+                                                     "figures"};
   for (const auto& [k, v] : t) {
     if (!kSections.count(std::string(k.str()))) {
       return Status::Invalid(std::string(k.str()), "is not a section of dalil.toml");
@@ -104,9 +115,11 @@ Result<Config> LoadConfig(const std::string& data_dir) {
       "tls_private_key"};
   static const std::set<std::string> kApiKeys = {"max_json_depth"};
   static const std::set<std::string> kLedgerKeys = {"checkpoint_interval_seconds", "key_file"};
+  static const std::set<std::string> kKeysKeys = {"master_key_file"};
   static const std::set<std::string> kFigureKeys = {"credible_reliability", "min_sources"};
   for (const auto& [section, keys] : {std::pair{"server", &kServerKeys}, std::pair{"api", &kApiKeys},
                                       std::pair{"ledger", &kLedgerKeys},
+                                      std::pair{"keys", &kKeysKeys},
                                       std::pair{"figures", &kFigureKeys}}) {
     if (auto* tab = t[section].as_table()) {
       for (const auto& [k, v] : *tab) {
@@ -138,6 +151,9 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   std::string key = "keys/ledger.key";
   get_str("ledger", "key_file", key);
   c.ledger_key_path = (!key.empty() && key[0] == '/') ? key : data_dir + "/" + key;
+  std::string master = "keys/master.key";
+  get_str("keys", "master_key_file", master);
+  c.master_key_path = (!master.empty() && master[0] == '/') ? master : data_dir + "/" + master;
   std::string credible = "reliable";
   get_str("figures", "credible_reliability", credible);
   auto rank = figures::ReliabilityRank(credible);

@@ -5,7 +5,8 @@
 //   dalil.db      SQLite database (WAL mode: also dalil.db-wal, -shm)
 //   evidence/     content-addressed evidence files
 //   logs/         access.log
-//   keys/         ledger.key (the ledger's Ed25519 signing key, 0600)
+//   keys/         ledger.key (the ledger's Ed25519 signing key, 0600),
+//                 master.key (the master key of encryption at rest, 0600)
 #ifndef DALIL_CLI_CONFIG_H_
 #define DALIL_CLI_CONFIG_H_
 
@@ -24,6 +25,7 @@ struct Config {
   // Seconds between checkpoints signed while serving; 0 turns them off.
   int checkpoint_interval_seconds = 300;
   std::string ledger_key_path;  // default <data_dir>/keys/ledger.key
+  std::string master_key_path;  // default <data_dir>/keys/master.key
   figures::Rules figure_rules;  // [figures] credible_reliability, min_sources
 
   std::string DatabasePath() const { return data_dir + "/dalil.db"; }

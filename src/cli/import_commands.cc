@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/config.h"
+#include "cli/keys.h"
 #include "importer/export.h"
 #include "importer/import.h"
 #include "store/sqlite/sqlite_store.h"
@@ -19,13 +20,11 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-Result<std::unique_ptr<store::Store>> Open(const GlobalFlags* g, Config& c) {
+// The store with its master key, as every other command opens it.
+Result<std::unique_ptr<store::Store>> Open(const GlobalFlags* g, Config& c,
+                                           std::shared_ptr<security::Keyring>* keyring = nullptr) {
   DALIL_ASSIGN_OR_RETURN(c, LoadConfig(g->data_dir));
-  if (!fs::exists(c.DatabasePath())) {
-    return Status::NotFound("no database in " + c.data_dir + " (run `dalil init` first)",
-                            "data-dir");
-  }
-  return store::OpenSqliteStore({.path = c.DatabasePath(), .create = false});
+  return OpenStore(c, *g, keyring);
 }
 
 // Progress on stderr: a bar redrawn in place on a terminal, a plain line
@@ -91,7 +90,8 @@ CommandRun SetupImport(CLI::App* app, const GlobalFlags* g) {
       ->check(CLI::Range(1, 100000));
   return [g, f]() -> Status {
     Config c;
-    DALIL_ASSIGN_OR_RETURN(auto store, Open(g, c));
+    std::shared_ptr<security::Keyring> keyring;
+    DALIL_ASSIGN_OR_RETURN(auto store, Open(g, c, &keyring));
     std::ifstream in(f->file, std::ios::binary);
     if (!in) return Status::NotFound("cannot open " + f->file, "FILE");
     std::error_code ec;
@@ -107,7 +107,7 @@ CommandRun SetupImport(CLI::App* app, const GlobalFlags* g) {
     opts.batch_rows = f->batch;
     opts.total_bytes = ec ? 0 : static_cast<uint64_t>(size);
     opts.progress = [&](const importer::ImportProgress& p) { printer.Update(p); };
-    store::BlobStore blobs(c.EvidenceDir());
+    store::BlobStore blobs(c.EvidenceDir(), keyring);  // evidence sealed like the server's
     auto summary = importer::ImportFile(*store, in, opts, &blobs);
     printer.Done();
     if (!summary.ok()) return summary.status();

@@ -5,12 +5,16 @@
 #include <vector>
 
 #include <sodium.h>
+#include <sys/resource.h>
 
 #include "base/error_map.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace dalil;
+  // A core dump would hold decrypted names and the keys: never write one.
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
   if (sodium_init() < 0) {
     std::fprintf(stderr, "dalil: cannot initialise libsodium\n");
     return 1;
@@ -21,6 +25,9 @@ int main(int argc, char** argv) {
   cli::GlobalFlags global;
   app.add_option("--data-dir", global.data_dir, "Data directory (default ./dalil-data)")
       ->envname("DALIL_DATA_DIR");
+  app.add_flag("--passphrase-stdin", global.passphrase_stdin,
+               "Read the master key's passphrase from standard input instead of using "
+               "the key file (for a database created with it)");
 
   std::vector<std::pair<CLI::App*, cli::CommandRun>> runs;
   for (const cli::Command& c : cli::Commands()) {

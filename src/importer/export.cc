@@ -315,12 +315,15 @@ Status WriteGeoJson(store::Store& store, const ExportRequest& req, std::ostream&
 }
 
 // The record as a bundle entry: "$key", fields without system or sensitive
-// ones, references as "$<entity>-<id>".
+// ones, references as "$<entity>-<id>". A person's free-text notes stay
+// behind too: what documenters write about a person (relatives, where they
+// live, what happened to them) can name or identify them.
 json BundleRecord(const model::EntitySpec& spec, const json& rec) {
   json out = json::object();
   out["$key"] = std::string(spec.name) + "-" + std::to_string(rec["id"].get<int64_t>());
   for (const model::Field& f : spec.fields) {
     if (f.sensitive) continue;
+    if (spec.name == "person" && f.name == "notes") continue;
     const json& v = rec[std::string(f.name)];
     if (v.is_null()) continue;
     if (f.type == model::FieldType::kRef) {

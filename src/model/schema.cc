@@ -144,6 +144,9 @@ const Field kInvolvementFields[] = {
      .filterable = true},
     {.name = "attribution", .type = FT::kEnum, .values = kAttributions,
      .filterable = true, .description = "Default unknown."},
+    {.name = "perpetrator_names", .type = FT::kTextList, .sensitive = true,
+     .max_length = 100,
+     .description = "Names of individual alleged perpetrators within the actor."},
     {.name = "notes", .type = FT::kText, .max_length = 10000},
 };
 
@@ -154,6 +157,8 @@ const Field kPersonFields[] = {
      .max_length = 100},
     {.name = "contact", .type = FT::kText, .sensitive = true, .max_length = 2000,
      .description = "How to reach the person or their family."},
+    {.name = "home_location", .type = FT::kText, .sensitive = true, .max_length = 500,
+     .description = "Exact home coordinates or address (\"31.0439,46.2576\"); never public."},
     {.name = "sex", .type = FT::kEnum, .values = kSexes, .filterable = true},
     {.name = "age_min", .type = FT::kInteger, .min = 0, .max = 130},
     {.name = "age_max", .type = FT::kInteger, .min = 0, .max = 130},

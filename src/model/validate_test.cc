@@ -137,7 +137,8 @@ TEST(SchemaTest, SensitiveFieldsAreFewAndNamed) {
   }
   EXPECT_EQ(sensitive, (std::vector<std::string>{"source.witness_identity", "person.name",
                                                  "person.name_variants", "person.contact",
-                                                 "person.affiliation"}));
+                                                 "person.home_location", "person.affiliation",
+                                                 "involvement.perpetrator_names"}));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@ std::string_view migration_0003();
 std::string_view migration_0004();
 std::string_view migration_0005();
 std::string_view migration_0006();
+std::string_view migration_0007();
 }  // namespace dalil::embedded
 
 namespace dalil::sqlite {
@@ -20,6 +21,7 @@ std::span<const std::string_view> Migrations() {
       embedded::migration_0004(),
       embedded::migration_0005(),
       embedded::migration_0006(),
+      embedded::migration_0007(),
   };
   return kAll;
 }

@@ -6,11 +6,13 @@
 
 #include <sodium.h>
 
+#include "store/crypto_codec.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/figure_index.h"
 #include "store/sqlite/sqlite_imports.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/rows.h"
+#include "store/sqlite/sqlite_keys.h"
 #include "store/sqlite/sqlite_ledger.h"
 
 namespace dalil::store {
@@ -90,13 +92,28 @@ class SqliteWriteTxn : public WriteTxn {
 class SqliteStore : public Store {
  public:
   explicit SqliteStore(SqliteOptions opts) : opts_(std::move(opts)) {
+    if (opts_.keyring) opts_.codec = NewEncryptingCodec(opts_.keyring);
     if (!opts_.codec) opts_.codec = NewPlaintextCodec();
   }
 
   Status Init() {
     if (sodium_init() < 0) return Status::Internal("libsodium failed to initialise");
     DALIL_ASSIGN_OR_RETURN(writer_, Database::Open(opts_.path, opts_.create));
-    DALIL_RETURN_IF_ERROR(Migrate());
+    // The master key is checked before any migration can change the file.
+    bool new_keys = false;
+    DALIL_RETURN_IF_ERROR(sqlite_keys::OpenKeys(writer_.get(), opts_.keyring.get(), &new_keys));
+    if (new_keys) {
+      // Values from before encryption are read as stored until sealed below.
+      auto sealing = std::move(opts_.codec);
+      opts_.codec = NewPlaintextCodec();
+      Status s = Migrate();
+      opts_.codec = std::move(sealing);
+      DALIL_RETURN_IF_ERROR(s);
+      DALIL_RETURN_IF_ERROR(sqlite_keys::SetUpKeys(writer_.get(), *opts_.keyring, opts_.new_master,
+                                                   FormatTimestamp(opts_.clock->NowSeconds())));
+    } else {
+      DALIL_RETURN_IF_ERROR(Migrate());
+    }
     DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
     Status fig = sqlite_figures::EnsureCurrent(writer_.get());
     if (fig.ok()) fig = writer_->Exec("COMMIT");
@@ -104,6 +121,7 @@ class SqliteStore : public Store {
       writer_->Exec("ROLLBACK");
       return Status(fig.code(), "figure index: " + fig.message());
     }
+    if (opts_.keyring) sqlite_keys::InstallReloader(*opts_.keyring, opts_.path);
     DALIL_ASSIGN_OR_RETURN(uint64_t n, sqlite_ledger::Size(writer_.get()));
     sqlite_ledger::DbTree tree(writer_.get());
     auto frontier = ledger::Frontier::Load(tree, n);
@@ -125,7 +143,9 @@ class SqliteStore : public Store {
     // The in-memory frontier moves with each leaf; a rollback puts it back.
     const ledger::Frontier before = frontier_;
     SqliteWriteTxn txn(this, writer_.get(), actor, opts_.clock->NowSeconds());
-    Status s = fn(txn);
+    // Seal with the newest data key, even one a rotation added meanwhile.
+    Status s = opts_.keyring ? sqlite_keys::Load(writer_.get(), *opts_.keyring) : Status::Ok();
+    if (s.ok()) s = fn(txn);
     if (s.ok()) s = txn.FinishFigures();
     if (s.ok()) s = writer_->Exec("COMMIT");
     if (!s.ok()) {
