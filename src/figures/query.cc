@@ -256,8 +256,12 @@ Result<std::vector<Group>> FromIndex(store::Store& store, const FigureRequest& r
   IncidentSummary summary;
   std::vector<store::InvolvedActor> involved;
   bool first = true;
+  store::FigureScan scan{.from_day = from,
+                         .to_day = to,
+                         .event_type = !types.empty() || req.by == GroupBy::kType,
+                         .actors = req.filter.actor.has_value() || req.by == GroupBy::kActor};
   DALIL_RETURN_IF_ERROR(store.ScanFigureIndex(
-      from, to, &lookups, [&](const store::FigureIndexRow& row) -> Status {
+      scan, &lookups, [&](const store::FigureIndexRow& row) -> Status {
         if (first) {  // the lookups are filled before the first entry
           first = false;
           if (req.filter.within_place) places = Subtree(lookups.places, *req.filter.within_place);

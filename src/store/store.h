@@ -170,6 +170,11 @@ struct FigureIndexRow {
   std::string_view actors;   // DecodeIndexActors
   std::string_view summary;  // figures::DecodeSummary
 };
+struct FigureScan {
+  std::optional<int64_t> from_day, to_day;  // days since epoch, either open
+  bool event_type = true;                   // fill FigureIndexRow::event_type
+  bool actors = true;                       // fill FigureIndexRow::actors
+};
 struct InvolvedActor {
   int64_t actor = 0;
   bool perpetrator = false;
@@ -231,10 +236,11 @@ class Store {
   virtual Result<FigureRows> LoadFigureRows(const ListQuery& filter) = 0;
   // On one snapshot: fills `places` and `actors` of `lookups` (the other
   // members stay empty) and calls `each` for every entry of the figure index
-  // whose incident overlaps [from_day, to_day] (days since epoch, either
-  // open), in incident order; stops at the first error `each` returns.
-  virtual Status ScanFigureIndex(std::optional<int64_t> from_day, std::optional<int64_t> to_day,
-                                 FigureRows* lookups,
+  // whose incident overlaps [scan.from_day, scan.to_day], in no particular
+  // order; stops at the first error `each` returns.
+  // Columns the caller does not ask for come back empty (reading fewer
+  // columns makes a full scan cheaper).
+  virtual Status ScanFigureIndex(const FigureScan& scan, FigureRows* lookups,
                                  const std::function<Status(const FigureIndexRow&)>& each) = 0;
   // Recomputes the figure index from the records and names every entry
   // that differs (missing, extra, altered): empty when in step.

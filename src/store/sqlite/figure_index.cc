@@ -299,11 +299,13 @@ class ChunkQueue {
 
 }  // namespace
 
-Status Scan(Database* db, std::optional<int64_t> from_day, std::optional<int64_t> to_day,
+Status Scan(Database* db, const store::FigureScan& scan,
             const std::function<Status(const store::FigureIndexRow&)>& each) {
-  std::string sql =
-      "SELECT incident_id, start_day, end_day, place_id, event_type, actors, summary "
-      "FROM figure_index WHERE 1";
+  const std::optional<int64_t>& from_day = scan.from_day;
+  const std::optional<int64_t>& to_day = scan.to_day;
+  std::string sql = std::string("SELECT incident_id, start_day, end_day, place_id, ") +
+                    (scan.event_type ? "event_type" : "''") + ", " +
+                    (scan.actors ? "actors" : "x''") + ", summary FROM figure_index WHERE 1";
   std::vector<int64_t> binds;
   if (from_day) {
     // An incident overlaps when it ends on or after `from`; it starts at most

@@ -41,8 +41,8 @@ Status Apply(sqlite::Database* db, Dirty* dirty);
 // Inside the caller's write transaction.
 Status EnsureCurrent(sqlite::Database* db);
 
-// Entries overlapping [from_day, to_day] in incident order.
-Status Scan(sqlite::Database* db, std::optional<int64_t> from_day, std::optional<int64_t> to_day,
+// Entries overlapping [scan.from_day, scan.to_day], with the columns asked for.
+Status Scan(sqlite::Database* db, const store::FigureScan& scan,
             const std::function<Status(const store::FigureIndexRow&)>& each);
 
 // Entries that differ from what the records give now.

@@ -360,13 +360,12 @@ class SqliteStore : public Store {
     }
   }
 
-  Status ScanFigureIndex(std::optional<int64_t> from_day, std::optional<int64_t> to_day,
-                         FigureRows* lookups,
+  Status ScanFigureIndex(const FigureScan& scan, FigureRows* lookups,
                          const std::function<Status(const FigureIndexRow&)>& each) override {
     return WithReader([&](Database* db) -> Status {
       DALIL_RETURN_IF_ERROR(db->Exec("BEGIN"));  // one snapshot for lookups and entries
       Status s = LoadLookups(db, lookups);
-      if (s.ok()) s = sqlite_figures::Scan(db, from_day, to_day, each);
+      if (s.ok()) s = sqlite_figures::Scan(db, scan, each);
       db->Exec("COMMIT");
       return s;
     });
