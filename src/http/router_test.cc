@@ -43,15 +43,15 @@ std::string HeaderOf(const Response& res, const std::string& name) {
 class RouterTest : public ::testing::Test {
  protected:
   RouterTest() {
-    router_.Add("GET", "/api/v1/incidents", "list", Echo("list"));
-    router_.Add("POST", "/api/v1/incidents", "create", Echo("create"));
-    router_.Add("GET", "/api/v1/incidents/{id}", "get", Echo("get"));
-    router_.Add("DELETE", "/api/v1/incidents/{id}", "delete", Echo("delete"));
-    router_.Add("GET", "/api/v1/incidents/{id}/sources/{source_id}", "src",
+    router_.Add("GET", "/api/v1/incidents", "list", http::Access::Public(), Echo("list"));
+    router_.Add("POST", "/api/v1/incidents", "create", http::Access::Public(), Echo("create"));
+    router_.Add("GET", "/api/v1/incidents/{id}", "get", http::Access::Public(), Echo("get"));
+    router_.Add("DELETE", "/api/v1/incidents/{id}", "delete", http::Access::Public(), Echo("delete"));
+    router_.Add("GET", "/api/v1/incidents/{id}/sources/{source_id}", "src", http::Access::Public(),
                 Echo("source"));
     // Added after the parameterised route on purpose: literals win anyway.
-    router_.Add("GET", "/api/v1/incidents/export", "export", Echo("export"));
-    router_.AddUpload("POST", "/api/v1/imports", "import", Echo("import"));
+    router_.Add("GET", "/api/v1/incidents/export", "export", http::Access::Public(), Echo("export"));
+    router_.AddUpload("POST", "/api/v1/imports", "import", http::Access::Public(), Echo("import"));
   }
 
   Router router_;
@@ -135,10 +135,10 @@ TEST(RouterExceptionTest, HandlerExceptionIs500WithoutLeakingWhat) {
       "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured)));
 
   Router router;
-  router.Add("GET", "/boom/{id}", "throws", [](Request&) -> Response {
+  router.Add("GET", "/boom/{id}", "throws", http::Access::Public(), [](Request&) -> Response {
     throw std::runtime_error("secret-search-term");
   });
-  router.Add("GET", "/boom2", "throws non-std",
+  router.Add("GET", "/boom2", "throws non-std", http::Access::Public(),
              [](Request&) -> Response { throw 42; });
   Request req = Make("GET", "/boom/1");
   Response res = router.Dispatch(req);

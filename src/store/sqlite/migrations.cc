@@ -6,6 +6,7 @@ std::string_view migration_0002();
 std::string_view migration_0003();
 std::string_view migration_0004();
 std::string_view migration_0005();
+std::string_view migration_0008();
 }  // namespace dalil::embedded
 
 namespace dalil::sqlite {
@@ -18,6 +19,7 @@ std::span<const std::string_view> Migrations() {
       embedded::migration_0003(),
       embedded::migration_0004(),
       embedded::migration_0005(),
+      embedded::migration_0008(),
   };
   return kAll;
 }
