@@ -20,6 +20,7 @@
 
 #include "base/text.h"
 #include "cli/config.h"
+#include "cli/user_commands.h"
 #include "figures/query.h"
 #include "figures/render.h"
 #include "http/api/api.h"
@@ -87,12 +88,23 @@ Status WriteKeyFile(const std::string& path, const std::string& text) {
 
 // --- init -----------------------------------------------------------------
 
+struct InitFlags {
+  std::string organisation = "Dalil";
+  std::string admin = "admin";
+  bool password_stdin = false;
+};
+
 CommandRun SetupInit(CLI::App* app, const GlobalFlags* g) {
   auto origin = std::make_shared<std::string>();
+  auto f = std::make_shared<InitFlags>();
   app->add_option("--origin", *origin,
                   "Name of this installation's ledger in signed checkpoints "
                   "(default dalil/<random>)");
-  return [g, origin]() -> Status {
+  app->add_option("--organisation", f->organisation, "Name of the first organisation");
+  app->add_option("--admin", f->admin, "User name of the first admin (default admin)");
+  app->add_flag("--password-stdin", f->password_stdin,
+                "Read the admin's password from stdin instead of printing a one-time one");
+  return [g, origin, f]() -> Status {
     const std::string dir = g->data_dir;
     Config c;
     c.data_dir = dir;
@@ -133,7 +145,8 @@ CommandRun SetupInit(CLI::App* app, const GlobalFlags* g) {
     std::printf("Initialised %s (schema version %d)\n", dir.c_str(), *v);
     std::printf("Ledger key: %s\n  Keep a copy of %s offline; publish the verifier key above.\n",
                 ledger::VerifierKey(key).c_str(), loaded.ledger_key_path.c_str());
-    return Status::Ok();
+    DALIL_ASSIGN_OR_RETURN(auto accounts, store::OpenSqliteAccounts(c.DatabasePath(), nullptr));
+    return CreateFirstAdmin(*accounts, f->organisation, f->admin, f->password_stdin);
   };
 }
 
@@ -192,13 +205,16 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
     }
     DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
     DALIL_ASSIGN_OR_RETURN(ledger::SigningKey key, LoadSigningKey(c));
+    DALIL_ASSIGN_OR_RETURN(auto accounts, store::OpenSqliteAccounts(c.DatabasePath(), nullptr));
     store::BlobStore blobs(c.EvidenceDir());
     http::Router router;
     api::RegisterRoutes(router, store.get(), &blobs,
                         {.max_json_depth = c.max_json_depth,
                          .version = DALIL_VERSION,
                          .signing_key = &key,
-                         .figure_rules = c.figure_rules});
+                         .figure_rules = c.figure_rules,
+                         .accounts = accounts.get(),
+                         .auth = c.auth});
     http::Server server(c.server, router);
     DALIL_RETURN_IF_ERROR(server.Listen());
 
@@ -384,6 +400,7 @@ const Command kCommands[] = {
     {"verify", "Check the database against its tamper-evident ledger", SetupVerify},
     {"ledger", "Sign checkpoints and show the ledger's key", SetupLedger},
     {"figures", "Casualty figures from verified records", SetupFigures},
+    {"user", "Manage user accounts and API tokens", SetupUser},
     {"openapi", "Print the OpenAPI document of the API", SetupOpenApi},
 };
 

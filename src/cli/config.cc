@@ -46,6 +46,16 @@ key_file = "keys/ledger.key"
 credible_reliability = "reliable"
 # A figure backed by fewer independent credible sources is provisional.
 min_sources = 2
+
+[accounts]
+# A session unused for this many seconds ends (idle timeout).
+session_idle_timeout_seconds = 1800
+# A session ends this many seconds after sign-in, used or not.
+session_lifetime_seconds = 43200
+# Sensitive actions (users, roles, tokens) need a password check this recent.
+reauth_seconds = 300
+# Longest life of an API token, in days.
+max_token_days = 365
 )";
 }
 
@@ -63,7 +73,8 @@ Result<Config> LoadConfig(const std::string& data_dir) {
                                                std::string(e.description()) + " at line " +
                                                std::to_string(e.source().begin.line));
   }
-  static const std::set<std::string> kSections = {"server", "api", "ledger", "figures"};
+  static const std::set<std::string> kSections = {"server", "api", "ledger", "figures",
+                                                        "accounts"};
   for (const auto& [k, v] : t) {
     if (!kSections.count(std::string(k.str()))) {
       return Status::Invalid(std::string(k.str()), "is not a section of dalil.toml");
@@ -100,9 +111,13 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   static const std::set<std::string> kApiKeys = {"max_json_depth"};
   static const std::set<std::string> kLedgerKeys = {"checkpoint_interval_seconds", "key_file"};
   static const std::set<std::string> kFigureKeys = {"credible_reliability", "min_sources"};
+  static const std::set<std::string> kAccountKeys = {
+      "session_idle_timeout_seconds", "session_lifetime_seconds", "reauth_seconds",
+      "max_token_days"};
   for (const auto& [section, keys] : {std::pair{"server", &kServerKeys}, std::pair{"api", &kApiKeys},
                                       std::pair{"ledger", &kLedgerKeys},
-                                      std::pair{"figures", &kFigureKeys}}) {
+                                      std::pair{"figures", &kFigureKeys},
+                                      std::pair{"accounts", &kAccountKeys}}) {
     if (auto* tab = t[section].as_table()) {
       for (const auto& [k, v] : *tab) {
         if (!keys->count(std::string(k.str()))) {
@@ -136,6 +151,10 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   }
   if (rank) c.figure_rules.credible_reliability = *rank;
   get_int("figures", "min_sources", c.figure_rules.min_sources, 1, 100);
+  get_int("accounts", "session_idle_timeout_seconds", c.auth.idle_timeout_seconds, 1, 86400);
+  get_int("accounts", "session_lifetime_seconds", c.auth.session_lifetime_seconds, 1, 86400 * 30);
+  get_int("accounts", "reauth_seconds", c.auth.reauth_seconds, 1, 86400);
+  get_int("accounts", "max_token_days", c.auth.max_token_days, 1, 3650);
   if (!err.ok()) return err;
   return c;
 }

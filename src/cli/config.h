@@ -13,6 +13,7 @@
 
 #include "base/status.h"
 #include "figures/counting.h"
+#include "http/api/api.h"
 #include "http/server.h"
 
 namespace dalil::cli {
@@ -25,6 +26,7 @@ struct Config {
   int checkpoint_interval_seconds = 300;
   std::string ledger_key_path;  // default <data_dir>/keys/ledger.key
   figures::Rules figure_rules;  // [figures] credible_reliability, min_sources
+  api::AuthOptions auth;        // [accounts]
 
   std::string DatabasePath() const { return data_dir + "/dalil.db"; }
   std::string EvidenceDir() const { return data_dir + "/evidence"; }

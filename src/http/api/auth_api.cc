@@ -108,6 +108,19 @@ json TokenJson(const store::ApiToken& t) {
           {"last_used_at", t.last_used_at ? json(FormatTimestamp(*t.last_used_at)) : json()}};
 }
 
+// {"items": [...]} of a listing, each element through to_json.
+template <typename T, typename F>
+Response ItemsResponse(const Result<std::vector<T>>& list, F to_json) {
+  if (!list.ok()) return ErrorResponse(list.status());
+  json items = json::array();
+  for (const T& item : *list) items.push_back(to_json(item));
+  return JsonResponse(200, {{"items", items}});
+}
+
+json OrganisationJson(const store::Organisation& o) {
+  return {{"id", o.id}, {"name", o.name}, {"created_at", FormatTimestamp(o.created_at)}};
+}
+
 Response NoContent() {
   Response r;
   r.status = 204;
@@ -194,9 +207,8 @@ class AuthApi {
 
   // POST /api/v1/session
   Response Login(Request& req) {
-    auto body = ParseJsonBody(req.body, max_depth_);
+    auto body = ObjectBody(req);
     if (!body.ok()) return Error(body.status());
-    if (!body->is_object()) return Error(Status::Invalid("body", "must be a JSON object"));
     auto username = StringField(*body, "username");
     if (!username.ok()) return Error(username.status());
     auto password = StringField(*body, "password");
@@ -309,16 +321,12 @@ class AuthApi {
   // GET /api/v1/sessions
   Response ListSessions(Request& req) {
     const Principal& p = *req.principal;
-    auto list = accounts_->ListSessions(p.user_id);
-    if (!list.ok()) return Error(list.status());
-    json items = json::array();
-    for (const auto& s : *list) {
-      items.push_back({{"id", s.id},
-                       {"created_at", FormatTimestamp(s.created_at)},
-                       {"last_seen", FormatTimestamp(s.last_seen)},
-                       {"current", p.method == security::AuthMethod::kSession && s.id == p.session_id}});
-    }
-    return JsonResponse(200, {{"items", items}});
+    return ItemsResponse(accounts_->ListSessions(p.user_id), [&p](const store::Session& s) {
+      return json{{"id", s.id},
+                  {"created_at", FormatTimestamp(s.created_at)},
+                  {"last_seen", FormatTimestamp(s.last_seen)},
+                  {"current", p.method == security::AuthMethod::kSession && s.id == p.session_id}};
+    });
   }
 
   // DELETE /api/v1/sessions/{id}
@@ -347,9 +355,8 @@ class AuthApi {
     if (p.method != security::AuthMethod::kSession) {
       return Error(Denied("re-authentication needs a session; API tokens cannot do this"));
     }
-    auto body = ParseJsonBody(req.body, max_depth_);
+    auto body = ObjectBody(req);
     if (!body.ok()) return Error(body.status());
-    if (!body->is_object()) return Error(Status::Invalid("body", "must be a JSON object"));
     auto password = StringField(*body, "password");
     if (!password.ok()) return Error(password.status());
     auto code = StringField(*body, "totp_code", false);
@@ -379,9 +386,8 @@ class AuthApi {
   // POST /api/v1/me/password
   Response ChangePassword(Request& req) {
     const Principal& p = *req.principal;
-    auto body = ParseJsonBody(req.body, max_depth_);
+    auto body = ObjectBody(req);
     if (!body.ok()) return Error(body.status());
-    if (!body->is_object()) return Error(Status::Invalid("body", "must be a JSON object"));
     auto current = StringField(*body, "current_password");
     if (!current.ok()) return Error(current.status());
     auto fresh = StringField(*body, "new_password");
@@ -438,9 +444,8 @@ class AuthApi {
   // recovery codes once.
   Response ConfirmTotp(Request& req) {
     const Principal& p = *req.principal;
-    auto body = ParseJsonBody(req.body, max_depth_);
+    auto body = ObjectBody(req);
     if (!body.ok()) return Error(body.status());
-    if (!body->is_object()) return Error(Status::Invalid("body", "must be a JSON object"));
     auto code = StringField(*body, "code");
     if (!code.ok()) return Error(code.status());
     auto u = accounts_->GetUser(p.user_id);
@@ -468,25 +473,16 @@ class AuthApi {
 
   // GET /api/v1/tokens
   Response ListTokens(Request& req) {
-    auto list = accounts_->ListTokens(req.principal->user_id);
-    if (!list.ok()) return Error(list.status());
-    json items = json::array();
-    for (const auto& t : *list) items.push_back(TokenJson(t));
-    return JsonResponse(200, {{"items", items}});
+    return ItemsResponse(accounts_->ListTokens(req.principal->user_id), TokenJson);
   }
 
   // POST /api/v1/tokens
   Response CreateToken(Request& req) {
     const Principal& p = *req.principal;
-    if (Status s = RequireRecentAuth(p); !s.ok()) return Error(s);
-    auto body = ParseJsonBody(req.body, max_depth_);
+    auto body = SensitiveBody(req);
     if (!body.ok()) return Error(body.status());
-    if (!body->is_object()) return Error(Status::Invalid("body", "must be a JSON object"));
-    auto name = StringField(*body, "name");
+    auto name = NameField(*body, 100);
     if (!name.ok()) return Error(name.status());
-    if (name->empty() || name->size() > 100 || !IsValidUtf8(*name)) {
-      return Error(Status::Invalid("name", "must be 1 to 100 bytes of UTF-8"));
-    }
     auto role_name = StringField(*body, "role", false);
     if (!role_name.ok()) return Error(role_name.status());
     Role role = p.role;
@@ -529,21 +525,15 @@ class AuthApi {
 
   // GET /api/v1/users
   Response ListUsers(Request&) {
-    auto list = accounts_->ListUsers(std::nullopt);
-    if (!list.ok()) return Error(list.status());
-    json items = json::array();
-    for (const auto& u : *list) items.push_back(UserJson(u));
-    return JsonResponse(200, {{"items", items}});
+    return ItemsResponse(accounts_->ListUsers(std::nullopt), UserJson);
   }
 
   // POST /api/v1/users: with no password, a one-time one is generated and
   // returned once (the user must change it at first login).
   Response CreateUser(Request& req) {
     const Principal& p = *req.principal;
-    if (Status s = RequireRecentAuth(p); !s.ok()) return Error(s);
-    auto body = ParseJsonBody(req.body, max_depth_);
+    auto body = SensitiveBody(req);
     if (!body.ok()) return Error(body.status());
-    if (!body->is_object()) return Error(Status::Invalid("body", "must be a JSON object"));
     auto username = StringField(*body, "username");
     if (!username.ok()) return Error(username.status());
     if (Status s = CheckUsername(*username); !s.ok()) return Error(s);
@@ -588,9 +578,8 @@ class AuthApi {
     if (Status s = RequireRecentAuth(p); !s.ok()) return Error(s);
     auto id = ParseInt(req.params["id"]);
     if (!id) return Error(Status::NotFound("no such user", "id"));
-    auto body = ParseJsonBody(req.body, max_depth_);
+    auto body = ObjectBody(req);
     if (!body.ok()) return Error(body.status());
-    if (!body->is_object()) return Error(Status::Invalid("body", "must be a JSON object"));
     auto before = accounts_->GetUser(*id);
     if (!before.ok()) return Error(before.status());
     store::UserChange change;
@@ -647,33 +636,42 @@ class AuthApi {
 
   // GET /api/v1/organisations
   Response ListOrganisations(Request&) {
-    auto list = accounts_->ListOrganisations();
-    if (!list.ok()) return Error(list.status());
-    json items = json::array();
-    for (const auto& o : *list) {
-      items.push_back({{"id", o.id}, {"name", o.name}, {"created_at", FormatTimestamp(o.created_at)}});
-    }
-    return JsonResponse(200, {{"items", items}});
+    return ItemsResponse(accounts_->ListOrganisations(), OrganisationJson);
   }
 
   // POST /api/v1/organisations
   Response CreateOrganisation(Request& req) {
     const Principal& p = *req.principal;
-    if (Status s = RequireRecentAuth(p); !s.ok()) return Error(s);
-    auto body = ParseJsonBody(req.body, max_depth_);
+    auto body = SensitiveBody(req);
     if (!body.ok()) return Error(body.status());
-    if (!body->is_object()) return Error(Status::Invalid("body", "must be a JSON object"));
-    auto name = StringField(*body, "name");
+    auto name = NameField(*body, 200);
     if (!name.ok()) return Error(name.status());
-    if (name->empty() || name->size() > 200 || !IsValidUtf8(*name)) {
-      return Error(Status::Invalid("name", "must be 1 to 200 bytes of UTF-8"));
-    }
     auto o = accounts_->CreateOrganisation(p.Actor(), *name);
     if (!o.ok()) return Error(o.status());
-    return JsonResponse(201, {{"id", o->id}, {"name", o->name}, {"created_at", FormatTimestamp(o->created_at)}});
+    return JsonResponse(201, OrganisationJson(*o));
   }
 
  private:
+  Result<json> ObjectBody(const Request& req) const {
+    DALIL_ASSIGN_OR_RETURN(json body, ParseJsonBody(req.body, max_depth_));
+    if (!body.is_object()) return Status::Invalid("body", "must be a JSON object");
+    return body;
+  }
+
+  // The body of a sensitive action: only after a recent password check.
+  Result<json> SensitiveBody(const Request& req) const {
+    DALIL_RETURN_IF_ERROR(RequireRecentAuth(*req.principal));
+    return ObjectBody(req);
+  }
+
+  static Result<std::string> NameField(const json& body, size_t max_bytes) {
+    DALIL_ASSIGN_OR_RETURN(std::string name, StringField(body, "name"));
+    if (name.empty() || name.size() > max_bytes || !IsValidUtf8(name)) {
+      return Status::Invalid("name", "must be 1 to " + std::to_string(max_bytes) + " bytes of UTF-8");
+    }
+    return name;
+  }
+
   static std::string Lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), ::tolower);
     return s;
