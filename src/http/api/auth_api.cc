@@ -24,10 +24,12 @@ using security::Principal;
 using security::Role;
 
 constexpr char kCookie[] = "__Host-dalil_session";
-// Throttling (docs/security.md): the first kFreeFailures failures cost
-// nothing; each further one doubles the wait, up to a cap; a quiet
-// kThrottleDecaySeconds forgets the count.
-constexpr int64_t kFreeFailures = 3;
+// Throttling (docs/security.md): the first free failures cost nothing; each
+// further one doubles the wait, up to a cap; a quiet kThrottleDecaySeconds
+// forgets the count. An address gets more free failures than an account,
+// since many honest people may share one (an office, a NAT).
+constexpr int64_t kAccountFreeFailures = 3;
+constexpr int64_t kAddressFreeFailures = 20;
 constexpr int64_t kAccountDelayCap = 300;
 constexpr int64_t kAddressDelayCap = 900;
 constexpr int64_t kThrottleDecaySeconds = 3600;
@@ -253,8 +255,8 @@ class AuthApi {
       ok = *checked;
     }
     if (!ok) {
-      if (Status s = RecordFailure(account_key, kAccountDelayCap, now); !s.ok()) return Error(s);
-      if (Status s = RecordFailure(address_key, kAddressDelayCap, now); !s.ok()) return Error(s);
+      if (Status s = RecordFailure(account_key, kAccountFreeFailures, kAccountDelayCap, now); !s.ok()) return Error(s);
+      if (Status s = RecordFailure(address_key, kAddressFreeFailures, kAddressDelayCap, now); !s.ok()) return Error(s);
       if (user.ok()) {
         Status s = accounts_->Audit("system", "login.failure", user->id, json::object());
         if (!s.ok()) return Error(s);
@@ -375,7 +377,7 @@ class AuthApi {
       ok = *checked;
     }
     if (!ok) {
-      if (Status s = RecordFailure(key, kAccountDelayCap, now); !s.ok()) return Error(s);
+      if (Status s = RecordFailure(key, kAccountFreeFailures, kAccountDelayCap, now); !s.ok()) return Error(s);
       return http::ErrorResponse(401, "invalid_credentials", "wrong password or code");
     }
     if (Status s = accounts_->SetReauth(p.session_id, now); !s.ok()) return Error(s);
@@ -400,7 +402,7 @@ class AuthApi {
     if (!t.ok()) return Error(t.status());
     if (t->blocked_until > now) return TooManyAttempts(t->blocked_until - now);
     if (!security::VerifyPassword(u->password_hash, *current)) {
-      if (Status s = RecordFailure(key, kAccountDelayCap, now); !s.ok()) return Error(s);
+      if (Status s = RecordFailure(key, kAccountFreeFailures, kAccountDelayCap, now); !s.ok()) return Error(s);
       return Error(Denied("the current password is wrong", "current_password"));
     }
     if (security::ConstantTimeEquals(*current, *fresh)) {
@@ -685,13 +687,13 @@ class AuthApi {
     return r;
   }
 
-  Status RecordFailure(const std::string& key, int64_t cap, int64_t now) {
+  Status RecordFailure(const std::string& key, int64_t free, int64_t cap, int64_t now) {
     DALIL_ASSIGN_OR_RETURN(store::Throttle t, accounts_->GetThrottle(key));
     if (now - t.last_failure > kThrottleDecaySeconds) t.failures = 0;
     t.failures += 1;
     t.last_failure = now;
-    if (t.failures > kFreeFailures) {
-      const int64_t shift = std::min<int64_t>(t.failures - kFreeFailures - 1, 20);
+    if (t.failures > free) {
+      const int64_t shift = std::min<int64_t>(t.failures - free - 1, 20);
       t.blocked_until = now + std::min<int64_t>(int64_t{1} << shift, cap);
     }
     return accounts_->PutThrottle(key, t);
