@@ -190,8 +190,8 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
   app->add_option("--threads", f->threads, "Worker threads (0: one per core)")
       ->check(CLI::Range(0, 256));
   app->add_flag("--insecure-allow-remote", f->insecure_allow_remote,
-                "Listen on a non-loopback address although accounts and "
-                "encryption are not in place yet");
+                "Listen on a non-loopback address although TLS and "
+                "encryption at rest are not in place yet");
   return [g, f]() -> Status {
     DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
     if (!f->address.empty()) c.server.address = f->address;
@@ -199,9 +199,9 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
     if (f->threads >= 0) c.server.threads = f->threads;
     if (!IsLoopback(c.server.address) && !f->insecure_allow_remote) {
       return Status::Invalid("address",
-                             "Dalil has no accounts yet, so anyone who can reach it "
-                             "could read every record: it listens on loopback only "
-                             "(127.0.0.1). Use --insecure-allow-remote to override.");
+                             "Dalil has no encryption at rest or TLS yet, so it listens "
+                             "on loopback only (127.0.0.1); put it behind a TLS proxy and use "
+                             "--insecure-allow-remote to override.");
     }
     DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
     DALIL_ASSIGN_OR_RETURN(ledger::SigningKey key, LoadSigningKey(c));
