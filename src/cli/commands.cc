@@ -206,6 +206,9 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
     DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c));
     DALIL_ASSIGN_OR_RETURN(ledger::SigningKey key, LoadSigningKey(c));
     DALIL_ASSIGN_OR_RETURN(auto accounts, store::OpenSqliteAccounts(c.DatabasePath(), nullptr));
+    // A data directory from before accounts has no user: make the first
+    // admin now, as `init` would have (its password is printed once).
+    DALIL_RETURN_IF_ERROR(CreateFirstAdmin(*accounts, "Dalil", "admin", /*password_stdin=*/false));
     store::BlobStore blobs(c.EvidenceDir());
     http::Router router;
     api::RegisterRoutes(router, store.get(), &blobs,

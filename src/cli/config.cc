@@ -49,7 +49,7 @@ min_sources = 2
 
 [accounts]
 # A session unused for this many seconds ends (idle timeout).
-session_idle_timeout_seconds = 1800
+session_idle_timeout_seconds = 900
 # A session ends this many seconds after sign-in, used or not.
 session_lifetime_seconds = 43200
 # Sensitive actions (users, roles, tokens) need a password check this recent.

@@ -176,5 +176,84 @@ TEST(ErrorResponseTest, InvalidUtf8DoesNotThrow) {
   EXPECT_NO_THROW(json::parse(res.body));
 }
 
+// Access rules, enforced by Dispatch before any handler runs.
+class RouterAccessTest : public ::testing::Test {
+ protected:
+  RouterAccessTest() {
+    router_.Add("GET", "/open", "open", Access::Public(), Echo("open"));
+    router_.Add("GET", "/mine", "mine", Access::Account(), Echo("mine"));
+    router_.Add("POST", "/write", "write", Access::AtLeast(security::Role::kDocumenter),
+                Echo("write"));
+  }
+
+  void SignInAs(std::optional<security::Principal> who) {
+    router_.SetIdentifier([who](const Request&) -> Result<std::optional<security::Principal>> {
+      return who;
+    });
+  }
+
+  Router router_;
+};
+
+TEST_F(RouterAccessTest, WithoutAnIdentifierOnlyPublicRoutesAnswer) {
+  Request open = Make("GET", "/open");
+  EXPECT_EQ(router_.Dispatch(open).status, 200);
+  Request mine = Make("GET", "/mine");
+  Response res = router_.Dispatch(mine);
+  EXPECT_EQ(res.status, 401);
+  EXPECT_EQ(Body(res)["error"]["code"], "unauthenticated");
+  EXPECT_NE(HeaderOf(res, "WWW-Authenticate").find("Bearer"), std::string::npos);
+}
+
+TEST_F(RouterAccessTest, RolesBelowTheRuleAreForbiddenAndPendingSignInIsHeldBack) {
+  security::Principal viewer;
+  viewer.role = security::Role::kViewer;
+  SignInAs(viewer);
+  Request write = Make("POST", "/write");
+  Response res = router_.Dispatch(write);
+  EXPECT_EQ(res.status, 403);
+  EXPECT_EQ(Body(res)["error"]["code"], "forbidden");
+
+  security::Principal documenter;
+  documenter.role = security::Role::kDocumenter;
+  documenter.must_change_password = true;
+  SignInAs(documenter);
+  Request blocked = Make("POST", "/write");
+  EXPECT_EQ(Body(router_.Dispatch(blocked))["error"]["code"], "password_change_required");
+  Request mine = Make("GET", "/mine");
+  EXPECT_EQ(router_.Dispatch(mine).status, 200);  // the account routes stay open
+  ASSERT_TRUE(mine.principal.has_value());
+
+  documenter.must_change_password = false;
+  SignInAs(documenter);
+  Request ok = Make("POST", "/write");
+  EXPECT_EQ(Body(router_.Dispatch(ok))["route"], "write");
+}
+
+TEST_F(RouterAccessTest, CredentialErrorsAndForeignOriginsAreRefused) {
+  router_.SetIdentifier([](const Request&) -> Result<std::optional<security::Principal>> {
+    return Status(Code::kUnauthenticated, "the session expired");
+  });
+  Request mine = Make("GET", "/mine");
+  EXPECT_EQ(router_.Dispatch(mine).status, 401);
+  router_.SetIdentifier([](const Request&) -> Result<std::optional<security::Principal>> {
+    return Status(Code::kPermissionDenied, "missing X-CSRF-Token", "x-csrf-token");
+  });
+  Request write = Make("POST", "/write");
+  Response res = router_.Dispatch(write);
+  EXPECT_EQ(res.status, 403);
+  EXPECT_EQ(Body(res)["error"]["code"], "csrf");
+  // Another site's page posting here, even to a public route.
+  router_.Add("POST", "/login", "login", Access::Public(), Echo("login"));
+  Request cross = Make("POST", "/login");
+  cross.headers["origin"] = "https://evil.example";
+  cross.headers["host"] = "dalil.example";
+  EXPECT_EQ(Body(router_.Dispatch(cross))["error"]["code"], "cross_origin");
+  Request same = Make("POST", "/login");
+  same.headers["origin"] = "https://dalil.example";
+  same.headers["host"] = "dalil.example";
+  EXPECT_EQ(Body(router_.Dispatch(same))["route"], "login");
+}
+
 }  // namespace
 }  // namespace dalil::http

@@ -20,7 +20,7 @@ namespace dalil::api {
 
 // Sessions and passwords (dalil.toml [accounts]; docs/security.md).
 struct AuthOptions {
-  int64_t idle_timeout_seconds = 30 * 60;      // a session unused this long ends
+  int64_t idle_timeout_seconds = 15 * 60;      // a session unused this long ends (ASVS L3)
   int64_t session_lifetime_seconds = 12 * 3600;  // and ends this long after login
   int64_t reauth_seconds = 5 * 60;             // a password check counts this long
   int64_t max_token_days = 365;
