@@ -34,6 +34,9 @@ constexpr int64_t kAccountDelayCap = 300;
 constexpr int64_t kAddressDelayCap = 900;
 constexpr int64_t kThrottleDecaySeconds = 3600;
 constexpr int kRecoveryCodes = 10;
+// Each Argon2id verification holds 64 MiB: sign-ins beyond this many at once
+// are told to retry, so a burst cannot exhaust the server's memory.
+constexpr int kMaxConcurrentLogins = 4;
 
 Response Error(const Status& s) { return ErrorResponse(s); }
 
@@ -209,6 +212,27 @@ class AuthApi {
 
   // POST /api/v1/session
   Response Login(Request& req) {
+    {
+      std::lock_guard<std::mutex> lock(logins_mu_);
+      if (logins_ >= kMaxConcurrentLogins) {
+        Response busy = http::ErrorResponse(503, "unavailable", "too many sign-ins at once; try again");
+        busy.headers.emplace_back("Retry-After", "1");
+        return busy;
+      }
+      ++logins_;
+    }
+    // Released however LoginCounted returns (an exception included).
+    struct Release {
+      AuthApi* api;
+      ~Release() {
+        std::lock_guard<std::mutex> lock(api->logins_mu_);
+        --api->logins_;
+      }
+    } release{this};
+    return LoginCounted(req);
+  }
+
+  Response LoginCounted(Request& req) {
     auto body = ObjectBody(req);
     if (!body.ok()) return Error(body.status());
     auto username = StringField(*body, "username");
@@ -749,6 +773,8 @@ class AuthApi {
   AuthOptions opts_;
   const Clock* clock_;
   int max_depth_;
+  std::mutex logins_mu_;
+  int logins_ = 0;  // guarded by logins_mu_
   std::once_flag dummy_once_;
   std::string dummy_hash_;
 };
