@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "base/text.h"
+#include "http/api/api.h"
 #include "security/password.h"
 #include "security/principal.h"
 #include "security/tokens.h"
@@ -185,9 +186,7 @@ CommandRun SetupUser(CLI::App* app, const GlobalFlags* g) {
                                 .status());
       DALIL_RETURN_IF_ERROR(
           accounts->DeleteUserSessions(kCliActor, user.id, std::nullopt, "password reset").status());
-      std::string lower = user.username;
-      std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-      DALIL_RETURN_IF_ERROR(accounts->ClearThrottle("account:" + lower));
+      DALIL_RETURN_IF_ERROR(accounts->ClearThrottle(api::AccountKey(user.id)));
       std::printf("New password set for %s\n", user.username.c_str());
       PrintOneTimePassword(user.username, pw);
       return Status::Ok();

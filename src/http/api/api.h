@@ -61,6 +61,10 @@ void RegisterLedgerRoutes(http::Router& router, store::Store* store,
 void RegisterAuthRoutes(http::Router& router, store::AccountStore* accounts,
                         const ApiOptions& options);
 
+// The login_throttle key of a user's failure counter; the CLI clears it when
+// it resets a password.
+std::string AccountKey(int64_t user_id);
+
 // The OpenAPI 3 document describing the routes of `router` (generated from
 // the route table and the entity tables). docs/openapi.json is its output,
 // committed; OpenApiDocument() is that committed file, served as is.

@@ -55,6 +55,13 @@ std::string CsrfFor(std::string_view session_token) {
   return security::TokenHash("dalil-csrf\n" + std::string(session_token));
 }
 
+}  // namespace
+
+// The throttle key of an account (docs/security.md, "Throttling").
+std::string AccountKey(int64_t user_id) { return "account:" + std::to_string(user_id); }
+
+namespace {
+
 std::optional<std::string> CookieToken(const Request& req) {
   auto header = req.Header("cookie");
   if (!header) return std::nullopt;
@@ -245,20 +252,21 @@ class AuthApi {
     if (!recovery.ok()) return Error(recovery.status());
 
     const int64_t now = Now();
-    std::string lower = *username;
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    const std::string account_key = "account:" + lower;
+    auto user = accounts_->FindUser(*username);
+    if (!user.ok() && user.status().code() != Code::kNotFound) return Error(user.status());
+    // Counters are kept by user id: a name typed for no account (perhaps a
+    // password typed in the wrong field) is never stored.
+    const std::string account_key = user.ok() ? AccountKey(user->id) : "";
     const std::string address_key = "address:" + req.remote_address;
     int64_t wait = 0;
     for (const std::string& key : {account_key, address_key}) {
+      if (key.empty()) continue;
       auto t = accounts_->GetThrottle(key);
       if (!t.ok()) return Error(t.status());
       wait = std::max(wait, t->blocked_until - now);
     }
     if (wait > 0) return TooManyAttempts(wait);
 
-    auto user = accounts_->FindUser(*username);
-    if (!user.ok() && user.status().code() != Code::kNotFound) return Error(user.status());
     bool ok;
     if (user.ok()) {
       ok = security::VerifyPassword(user->password_hash, *password) && !user->disabled;
@@ -279,7 +287,10 @@ class AuthApi {
       ok = *checked;
     }
     if (!ok) {
-      if (Status s = RecordFailure(account_key, kAccountFreeFailures, kAccountDelayCap, now); !s.ok()) return Error(s);
+      if (!account_key.empty()) {
+        Status s = RecordFailure(account_key, kAccountFreeFailures, kAccountDelayCap, now);
+        if (!s.ok()) return Error(s);
+      }
       if (Status s = RecordFailure(address_key, kAddressFreeFailures, kAddressDelayCap, now); !s.ok()) return Error(s);
       if (user.ok()) {
         Status s = accounts_->Audit("system", "login.failure", user->id, json::object());
@@ -390,7 +401,7 @@ class AuthApi {
     auto u = accounts_->GetUser(p.user_id);
     if (!u.ok()) return Error(u.status());
     const int64_t now = Now();
-    const std::string key = "account:" + Lower(u->username);
+    const std::string key = AccountKey(u->id);
     auto t = accounts_->GetThrottle(key);
     if (!t.ok()) return Error(t.status());
     if (t->blocked_until > now) return TooManyAttempts(t->blocked_until - now);
@@ -421,7 +432,7 @@ class AuthApi {
     auto u = accounts_->GetUser(p.user_id);
     if (!u.ok()) return Error(u.status());
     const int64_t now = Now();
-    const std::string key = "account:" + Lower(u->username);
+    const std::string key = AccountKey(u->id);
     auto t = accounts_->GetThrottle(key);
     if (!t.ok()) return Error(t.status());
     if (t->blocked_until > now) return TooManyAttempts(t->blocked_until - now);
@@ -654,7 +665,7 @@ class AuthApi {
     if (!r.ok()) return Error(r.status());
     auto n = accounts_->DeleteUserSessions(p.Actor(), *id, std::nullopt, "password reset");
     if (!n.ok()) return Error(n.status());
-    if (Status s = accounts_->ClearThrottle("account:" + Lower(r->username)); !s.ok()) return Error(s);
+    if (Status s = accounts_->ClearThrottle(AccountKey(r->id)); !s.ok()) return Error(s);
     json out = UserJson(*r);
     out["one_time_password"] = secret;
     return JsonResponse(200, out);
@@ -696,11 +707,6 @@ class AuthApi {
       return Status::Invalid("name", "must be 1 to " + std::to_string(max_bytes) + " bytes of UTF-8");
     }
     return name;
-  }
-
-  static std::string Lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), ::tolower);
-    return s;
   }
 
   static Response TooManyAttempts(int64_t wait) {
