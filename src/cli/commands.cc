@@ -22,6 +22,7 @@
 #include "cli/config.h"
 #include "cli/import_commands.h"
 #include "cli/keys.h"
+#include "cli/user_commands.h"
 #include "figures/query.h"
 #include "figures/render.h"
 #include "http/api/api.h"
@@ -81,12 +82,23 @@ Status WriteKeyFile(const std::string& path, const std::string& text) {
 
 // --- init -----------------------------------------------------------------
 
+struct InitFlags {
+  std::string organisation = "Dalil";
+  std::string admin = "admin";
+  bool password_stdin = false;
+};
+
 CommandRun SetupInit(CLI::App* app, const GlobalFlags* g) {
   auto origin = std::make_shared<std::string>();
+  auto f = std::make_shared<InitFlags>();
   app->add_option("--origin", *origin,
                   "Name of this installation's ledger in signed checkpoints "
                   "(default dalil/<random>)");
-  return [g, origin]() -> Status {
+  app->add_option("--organisation", f->organisation, "Name of the first organisation");
+  app->add_option("--admin", f->admin, "User name of the first admin (default admin)");
+  app->add_flag("--password-stdin", f->password_stdin,
+                "Read the admin's password from stdin instead of printing a one-time one");
+  return [g, origin, f]() -> Status {
     const std::string dir = g->data_dir;
     Config c;
     c.data_dir = dir;
@@ -127,7 +139,9 @@ CommandRun SetupInit(CLI::App* app, const GlobalFlags* g) {
     std::printf("Ledger key: %s\n  Keep a copy of %s offline; publish the verifier key above.\n",
                 ledger::VerifierKey(key).c_str(), loaded.ledger_key_path.c_str());
     std::printf("%s", created.notice.c_str());
-    return Status::Ok();
+    DALIL_ASSIGN_OR_RETURN(auto accounts, store::OpenSqliteAccounts(
+                                              c.DatabasePath(), AccountCodec(created.keyring)));
+    return CreateFirstAdmin(*accounts, f->organisation, f->admin, f->password_stdin);
   };
 }
 
@@ -176,8 +190,8 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
                   "PEM certificate chain: serve HTTPS (with --tls-private-key)");
   app->add_option("--tls-private-key", f->tls_private_key, "PEM private key of the certificate");
   app->add_flag("--insecure-allow-remote", f->insecure_allow_remote,
-                "Listen on a non-loopback address although accounts are not "
-                "in place yet");
+                "Listen on a non-loopback address although records are not yet "
+                "separated between organisations");
   return [g, f]() -> Status {
     DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
     if (!f->address.empty()) c.server.address = f->address;
@@ -187,20 +201,28 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
     if (!f->tls_private_key.empty()) c.server.tls_private_key_file = f->tls_private_key;
     if (!IsLoopback(c.server.address) && !f->insecure_allow_remote) {
       return Status::Invalid("address",
-                             "Dalil has no accounts yet, so anyone who can reach it "
-                             "could read every record: it listens on loopback only "
-                             "(127.0.0.1). Use --insecure-allow-remote to override.");
+                             "records are not yet kept apart between organisations (every "
+                             "signed-in user can read every record), so Dalil listens on "
+                             "loopback only (127.0.0.1). Use --insecure-allow-remote to "
+                             "override, with TLS (--tls-certificate, --tls-private-key).");
     }
     std::shared_ptr<security::Keyring> keyring;
     DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c, *g, &keyring));
     DALIL_ASSIGN_OR_RETURN(ledger::SigningKey key, LoadSigningKey(c));
+    DALIL_ASSIGN_OR_RETURN(auto accounts,
+                           store::OpenSqliteAccounts(c.DatabasePath(), AccountCodec(keyring)));
+    // A data directory from before accounts has no user: make the first
+    // admin now, as `init` would have (its password is printed once).
+    DALIL_RETURN_IF_ERROR(CreateFirstAdmin(*accounts, "Dalil", "admin", /*password_stdin=*/false));
     store::BlobStore blobs(c.EvidenceDir(), keyring);
     http::Router router;
     api::RegisterRoutes(router, store.get(), &blobs,
                         {.max_json_depth = c.max_json_depth,
                          .version = DALIL_VERSION,
                          .signing_key = &key,
-                         .figure_rules = c.figure_rules});
+                         .figure_rules = c.figure_rules,
+                         .accounts = accounts.get(),
+                         .auth = c.auth});
     http::Server server(c.server, router);
     DALIL_RETURN_IF_ERROR(server.Listen());
 
@@ -391,6 +413,7 @@ const Command kCommands[] = {
      SetupImportReport},
     {"export", "Export incidents as CSV, HXL, Dalil JSON or GeoJSON", SetupExport},
     {"keys", "Encryption at rest: key status, rotation", SetupKeys},
+    {"user", "Manage user accounts and API tokens", SetupUser},
     {"openapi", "Print the OpenAPI document of the API", SetupOpenApi},
 };
 

@@ -59,6 +59,16 @@ master_key_file = "keys/master.key"
 credible_reliability = "reliable"
 # A figure backed by fewer independent credible sources is provisional.
 min_sources = 2
+
+[accounts]
+# A session unused for this many seconds ends (idle timeout).
+session_idle_timeout_seconds = 900
+# A session ends this many seconds after sign-in, used or not.
+session_lifetime_seconds = 43200
+# Sensitive actions (users, roles, tokens) need a password check this recent.
+reauth_seconds = 300
+# Longest life of an API token, in days.
+max_token_days = 365
 )";
 }
 
@@ -78,7 +88,7 @@ Result<Config> LoadConfig(const std::string& data_dir) {
                                                std::to_string(e.source().begin.line));
   }
   static const std::set<std::string> kSections = {"server", "api", "ledger", "keys",
-                                                     "figures"};
+                                                  "figures", "accounts"};
   for (const auto& [k, v] : t) {
     if (!kSections.count(std::string(k.str()))) {
       return Status::Invalid(std::string(k.str()), "is not a section of dalil.toml");
@@ -117,10 +127,14 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   static const std::set<std::string> kLedgerKeys = {"checkpoint_interval_seconds", "key_file"};
   static const std::set<std::string> kKeysKeys = {"master_key_file"};
   static const std::set<std::string> kFigureKeys = {"credible_reliability", "min_sources"};
+  static const std::set<std::string> kAccountKeys = {
+      "session_idle_timeout_seconds", "session_lifetime_seconds", "reauth_seconds",
+      "max_token_days"};
   for (const auto& [section, keys] : {std::pair{"server", &kServerKeys}, std::pair{"api", &kApiKeys},
                                       std::pair{"ledger", &kLedgerKeys},
                                       std::pair{"keys", &kKeysKeys},
-                                      std::pair{"figures", &kFigureKeys}}) {
+                                      std::pair{"figures", &kFigureKeys},
+                                      std::pair{"accounts", &kAccountKeys}}) {
     if (auto* tab = t[section].as_table()) {
       for (const auto& [k, v] : *tab) {
         if (!keys->count(std::string(k.str()))) {
@@ -163,6 +177,10 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   }
   if (rank) c.figure_rules.credible_reliability = *rank;
   get_int("figures", "min_sources", c.figure_rules.min_sources, 1, 100);
+  get_int("accounts", "session_idle_timeout_seconds", c.auth.idle_timeout_seconds, 1, 86400);
+  get_int("accounts", "session_lifetime_seconds", c.auth.session_lifetime_seconds, 1, 86400 * 30);
+  get_int("accounts", "reauth_seconds", c.auth.reauth_seconds, 1, 86400);
+  get_int("accounts", "max_token_days", c.auth.max_token_days, 1, 3650);
   if (!err.ok()) return err;
   return c;
 }

@@ -14,6 +14,7 @@
 
 #include "base/status.h"
 #include "figures/counting.h"
+#include "http/api/api.h"
 #include "http/server.h"
 
 namespace dalil::cli {
@@ -27,6 +28,7 @@ struct Config {
   std::string ledger_key_path;  // default <data_dir>/keys/ledger.key
   std::string master_key_path;  // default <data_dir>/keys/master.key
   figures::Rules figure_rules;  // [figures] credible_reliability, min_sources
+  api::AuthOptions auth;        // [accounts]
 
   std::string DatabasePath() const { return data_dir + "/dalil.db"; }
   std::string EvidenceDir() const { return data_dir + "/evidence"; }

@@ -9,6 +9,7 @@
 
 #include "security/password.h"
 #include "store/blob_store.h"
+#include "store/crypto_codec.h"
 #include "store/sqlite/sqlite_keys.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -142,7 +143,12 @@ Result<NewDatabase> CreateEncryptedDatabase(const Config& c, const GlobalFlags& 
                                                           .create = true,
                                                           .keyring = m.keyring,
                                                           .new_master = m.info}));
-  return NewDatabase{std::move(st), std::move(m.notice)};
+  return NewDatabase{std::move(st), std::move(m.notice), m.keyring};
+}
+
+std::shared_ptr<const store::SensitiveCodec> AccountCodec(std::shared_ptr<security::Keyring> keyring) {
+  if (!keyring) return nullptr;
+  return store::NewEncryptingCodec(std::move(keyring));
 }
 
 namespace {

@@ -32,7 +32,12 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& c, const GlobalFla
 struct NewDatabase {
   std::unique_ptr<store::Store> store;
   std::string notice;
+  std::shared_ptr<security::Keyring> keyring;
 };
+
+// The codec that seals account secrets (TOTP keys) with the same keys as
+// the records; plaintext only for a database from before encryption.
+std::shared_ptr<const store::SensitiveCodec> AccountCodec(std::shared_ptr<security::Keyring> keyring);
 Result<NewDatabase> CreateEncryptedDatabase(const Config& c, const GlobalFlags& g);
 
 // `dalil keys status | rotate | init`.

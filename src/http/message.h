@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "security/principal.h"
+
 namespace dalil::http {
 
 struct Request {
@@ -26,6 +28,9 @@ struct Request {
 
   // Path parameters bound by the router, e.g. {"id": "12"}.
   std::map<std::string, std::string> params;
+  // Set by the router before a non-public route's handler runs: who is
+  // asking, and how they signed in.
+  std::optional<security::Principal> principal;
 
   std::optional<std::string> Query(const std::string& name) const;
   std::optional<std::string> Header(const std::string& lower_name) const;

@@ -92,17 +92,86 @@ Lookup FindRoute(const std::vector<Route>& routes, const std::string& method,
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, std::string summary,
-                 Handler handler) {
+                 Access access, Handler handler) {
   routes_.push_back(Route{std::move(method), std::move(pattern),
-                          std::move(summary), std::move(handler),
+                          std::move(summary), access, std::move(handler),
                           /*upload=*/false});
 }
 
 void Router::AddUpload(std::string method, std::string pattern,
-                       std::string summary, Handler handler) {
+                       std::string summary, Access access, Handler handler) {
   routes_.push_back(Route{std::move(method), std::move(pattern),
-                          std::move(summary), std::move(handler),
+                          std::move(summary), access, std::move(handler),
                           /*upload=*/true});
+}
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+// True when the Origin header names the origin the request was sent to
+// (its Host, over http or https). "null" and anything unparsable are
+// foreign.
+bool SameOrigin(const std::string& origin, const std::optional<std::string>& host) {
+  if (!host || host->empty()) return false;
+  std::string o = Lower(origin);
+  for (const char* scheme : {"http://", "https://"}) {
+    const std::string_view prefix(scheme);
+    if (o.rfind(prefix, 0) == 0) return o.substr(prefix.size()) == Lower(*host);
+  }
+  return false;
+}
+
+Response Unauthenticated(const std::string& message) {
+  Response res = ErrorResponse(401, "unauthenticated", message);
+  res.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"dalil\"");
+  return res;
+}
+
+}  // namespace
+
+std::optional<Response> Router::Authorize(Request& req, const Route& route) const {
+  req.principal.reset();
+  const bool safe = req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS";
+  if (auto origin = req.Header("origin"); !safe && origin && !SameOrigin(*origin, req.Header("host"))) {
+    return ErrorResponse(403, "cross_origin", "requests from another site are refused", "origin");
+  }
+  if (route.access.kind == Access::Kind::kPublic) return std::nullopt;
+  if (!identify_) return Unauthenticated("sign in or send an API token");
+  auto who = identify_(req);
+  if (!who.ok()) {
+    if (who.status().code() == Code::kUnauthenticated) {
+      return Unauthenticated(who.status().message());
+    }
+    if (who.status().code() == Code::kPermissionDenied) {
+      return ErrorResponse(403, "csrf", who.status().message(), who.status().field());
+    }
+    spdlog::error("identifying the caller failed: {}", who.status().ToString());
+    return ErrorResponse(503, "unavailable", "cannot check credentials now");
+  }
+  if (!*who) return Unauthenticated("sign in or send an API token");
+  const security::Principal& p = **who;
+  req.principal = p;
+  if (route.access.kind == Access::Kind::kAccount) return std::nullopt;
+  if (p.must_change_password) {
+    return ErrorResponse(403, "password_change_required",
+                         "change your password first (POST /api/v1/me/password)");
+  }
+  if (p.must_enrol_totp) {
+    return ErrorResponse(403, "totp_enrolment_required",
+                         "your role needs a second factor: enrol one first (POST /api/v1/me/totp)");
+  }
+  if (!p.AtLeast(route.access.min_role)) {
+    return ErrorResponse(403, "forbidden",
+                         "this needs the " + std::string(security::RoleName(route.access.min_role)) +
+                             " role or higher");
+  }
+  return std::nullopt;
 }
 
 const Route* Router::Find(const std::string& method,
@@ -133,6 +202,7 @@ Response Router::Dispatch(Request& req) const {
   req.params.clear();
   Match(route.pattern, req.path, &req.params);
   try {
+    if (auto denied = Authorize(req, route)) return *denied;
     return route.handler(req);
   } catch (...) {
     // Only the route is logged: exception text can carry request data

@@ -43,15 +43,15 @@ std::string HeaderOf(const Response& res, const std::string& name) {
 class RouterTest : public ::testing::Test {
  protected:
   RouterTest() {
-    router_.Add("GET", "/api/v1/incidents", "list", Echo("list"));
-    router_.Add("POST", "/api/v1/incidents", "create", Echo("create"));
-    router_.Add("GET", "/api/v1/incidents/{id}", "get", Echo("get"));
-    router_.Add("DELETE", "/api/v1/incidents/{id}", "delete", Echo("delete"));
-    router_.Add("GET", "/api/v1/incidents/{id}/sources/{source_id}", "src",
+    router_.Add("GET", "/api/v1/incidents", "list", http::Access::Public(), Echo("list"));
+    router_.Add("POST", "/api/v1/incidents", "create", http::Access::Public(), Echo("create"));
+    router_.Add("GET", "/api/v1/incidents/{id}", "get", http::Access::Public(), Echo("get"));
+    router_.Add("DELETE", "/api/v1/incidents/{id}", "delete", http::Access::Public(), Echo("delete"));
+    router_.Add("GET", "/api/v1/incidents/{id}/sources/{source_id}", "src", http::Access::Public(),
                 Echo("source"));
     // Added after the parameterised route on purpose: literals win anyway.
-    router_.Add("GET", "/api/v1/incidents/export", "export", Echo("export"));
-    router_.AddUpload("POST", "/api/v1/imports", "import", Echo("import"));
+    router_.Add("GET", "/api/v1/incidents/export", "export", http::Access::Public(), Echo("export"));
+    router_.AddUpload("POST", "/api/v1/imports", "import", http::Access::Public(), Echo("import"));
   }
 
   Router router_;
@@ -135,10 +135,10 @@ TEST(RouterExceptionTest, HandlerExceptionIs500WithoutLeakingWhat) {
       "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(captured)));
 
   Router router;
-  router.Add("GET", "/boom/{id}", "throws", [](Request&) -> Response {
+  router.Add("GET", "/boom/{id}", "throws", http::Access::Public(), [](Request&) -> Response {
     throw std::runtime_error("secret-search-term");
   });
-  router.Add("GET", "/boom2", "throws non-std",
+  router.Add("GET", "/boom2", "throws non-std", http::Access::Public(),
              [](Request&) -> Response { throw 42; });
   Request req = Make("GET", "/boom/1");
   Response res = router.Dispatch(req);
@@ -174,6 +174,85 @@ TEST(ErrorResponseTest, InvalidUtf8DoesNotThrow) {
   ASSERT_NO_THROW(
       res = ErrorResponse(400, "invalid_argument", "bad \xff", "f\xfe"));
   EXPECT_NO_THROW(json::parse(res.body));
+}
+
+// Access rules, enforced by Dispatch before any handler runs.
+class RouterAccessTest : public ::testing::Test {
+ protected:
+  RouterAccessTest() {
+    router_.Add("GET", "/open", "open", Access::Public(), Echo("open"));
+    router_.Add("GET", "/mine", "mine", Access::Account(), Echo("mine"));
+    router_.Add("POST", "/write", "write", Access::AtLeast(security::Role::kDocumenter),
+                Echo("write"));
+  }
+
+  void SignInAs(std::optional<security::Principal> who) {
+    router_.SetIdentifier([who](const Request&) -> Result<std::optional<security::Principal>> {
+      return who;
+    });
+  }
+
+  Router router_;
+};
+
+TEST_F(RouterAccessTest, WithoutAnIdentifierOnlyPublicRoutesAnswer) {
+  Request open = Make("GET", "/open");
+  EXPECT_EQ(router_.Dispatch(open).status, 200);
+  Request mine = Make("GET", "/mine");
+  Response res = router_.Dispatch(mine);
+  EXPECT_EQ(res.status, 401);
+  EXPECT_EQ(Body(res)["error"]["code"], "unauthenticated");
+  EXPECT_NE(HeaderOf(res, "WWW-Authenticate").find("Bearer"), std::string::npos);
+}
+
+TEST_F(RouterAccessTest, RolesBelowTheRuleAreForbiddenAndPendingSignInIsHeldBack) {
+  security::Principal viewer;
+  viewer.role = security::Role::kViewer;
+  SignInAs(viewer);
+  Request write = Make("POST", "/write");
+  Response res = router_.Dispatch(write);
+  EXPECT_EQ(res.status, 403);
+  EXPECT_EQ(Body(res)["error"]["code"], "forbidden");
+
+  security::Principal documenter;
+  documenter.role = security::Role::kDocumenter;
+  documenter.must_change_password = true;
+  SignInAs(documenter);
+  Request blocked = Make("POST", "/write");
+  EXPECT_EQ(Body(router_.Dispatch(blocked))["error"]["code"], "password_change_required");
+  Request mine = Make("GET", "/mine");
+  EXPECT_EQ(router_.Dispatch(mine).status, 200);  // the account routes stay open
+  ASSERT_TRUE(mine.principal.has_value());
+
+  documenter.must_change_password = false;
+  SignInAs(documenter);
+  Request ok = Make("POST", "/write");
+  EXPECT_EQ(Body(router_.Dispatch(ok))["route"], "write");
+}
+
+TEST_F(RouterAccessTest, CredentialErrorsAndForeignOriginsAreRefused) {
+  router_.SetIdentifier([](const Request&) -> Result<std::optional<security::Principal>> {
+    return Status(Code::kUnauthenticated, "the session expired");
+  });
+  Request mine = Make("GET", "/mine");
+  EXPECT_EQ(router_.Dispatch(mine).status, 401);
+  router_.SetIdentifier([](const Request&) -> Result<std::optional<security::Principal>> {
+    return Status(Code::kPermissionDenied, "missing X-CSRF-Token", "x-csrf-token");
+  });
+  Request write = Make("POST", "/write");
+  Response res = router_.Dispatch(write);
+  EXPECT_EQ(res.status, 403);
+  EXPECT_EQ(Body(res)["error"]["code"], "csrf");
+  // Another site's page posting here, even to a public route.
+  router_.Add("POST", "/login", "login", Access::Public(), Echo("login"));
+  Request cross = Make("POST", "/login");
+  cross.headers["origin"] = "https://evil.example";
+  cross.headers["host"] = "dalil.example";
+  EXPECT_EQ(Body(router_.Dispatch(cross))["error"]["code"], "cross_origin");
+  Request same = Make("POST", "/login");
+  same.headers["origin"] = "https://dalil.example";
+  same.headers["host"] = "dalil.example";
+  EXPECT_EQ(Body(router_.Dispatch(same))["route"], "login");
 }
 
 }  // namespace

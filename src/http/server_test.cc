@@ -134,7 +134,7 @@ json Body(const BeastResponse& res) { return json::parse(res.body()); }
 
 Router MakeRouter() {
   Router router;
-  router.Add("GET", "/hello", "greeting", [](Request& req) {
+  router.Add("GET", "/hello", "greeting", http::Access::Public(), [](Request& req) {
     Response res;
     res.body = json{{"hello", req.Query("name").value_or("world")},
                     {"method", req.method},
@@ -143,24 +143,24 @@ Router MakeRouter() {
                    .dump();
     return res;
   });
-  router.Add("POST", "/echo", "echo", [](Request& req) {
+  router.Add("POST", "/echo", "echo", http::Access::Public(), [](Request& req) {
     Response res;
     res.content_type = "text/plain";
     res.body = req.body;
     return res;
   });
-  router.AddUpload("POST", "/upload", "upload", [](Request& req) {
+  router.AddUpload("POST", "/upload", "upload", http::Access::Public(), [](Request& req) {
     Response res;
     res.body = json{{"size", req.body.size()}}.dump();
     return res;
   });
-  router.Add("GET", "/cached", "own cache header", [](Request&) {
+  router.Add("GET", "/cached", "own cache header", http::Access::Public(), [](Request&) {
     Response res;
     res.body = "{}";
     res.headers.emplace_back("Cache-Control", "max-age=60");
     return res;
   });
-  router.Add("GET", "/evil-header", "header injection", [](Request&) {
+  router.Add("GET", "/evil-header", "header injection", http::Access::Public(), [](Request&) {
     Response res;
     res.body = "{}";
     res.headers.emplace_back("Content-Disposition",
@@ -168,7 +168,7 @@ Router MakeRouter() {
     res.headers.emplace_back("X-Fine", "yes");
     return res;
   });
-  router.Add("DELETE", "/nothing", "no content", [](Request&) {
+  router.Add("DELETE", "/nothing", "no content", http::Access::Public(), [](Request&) {
     Response res;
     res.status = 204;
     return res;
@@ -428,7 +428,7 @@ TEST(ServerTest, StopLetsInFlightRequestFinish) {
   std::promise<void> entered;
   std::atomic<bool> release{false};
   Router router = MakeRouter();
-  router.Add("GET", "/slow", "slow", [&](Request&) {
+  router.Add("GET", "/slow", "slow", http::Access::Public(), [&](Request&) {
     entered.set_value();
     while (!release.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));

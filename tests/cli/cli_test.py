@@ -5,6 +5,7 @@ fresh data directory and a real server on an ephemeral loopback port.
 """
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -12,9 +13,10 @@ import tempfile
 import time
 import sys
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from dalil_process import BIN, Server, run  # noqa: E402
+from dalil_process import BIN, TEST_ADMIN, TEST_PASSWORD, Server, run  # noqa: E402
 
 
 class CliTest(unittest.TestCase):
@@ -53,6 +55,73 @@ class CliTest(unittest.TestCase):
         r = run("init", data_dir=self.data)
         self.assertEqual(r.returncode, 4)
         self.assertIn("already", r.stderr)
+
+    def test_init_creates_one_admin_with_a_one_time_password(self):
+        r = run("init", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        m = re.search(r"One-time password for admin: (\S+)", r.stdout)
+        self.assertIsNotNone(m, r.stdout)
+        listed = run("user", "list", data_dir=self.data)
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        lines = [l for l in listed.stdout.splitlines()[1:] if l.strip()]
+        self.assertEqual(len(lines), 1, listed.stdout)  # no other (default) account
+        self.assertIn("must change password", lines[0])
+        self.assertNotIn(m.group(1), listed.stdout)
+        srv = Server(self.data, token=False)
+        try:
+            status, body = srv.call("GET", "/api/v1/incidents")
+            self.assertEqual(status, 401, body)
+            status, body = srv.call("POST", "/api/v1/session",
+                                    {"username": "admin", "password": m.group(1)})
+            self.assertEqual(status, 201, body)
+            self.assertTrue(body["must_change_password"])
+            self.assertTrue(body["totp_enrolment_required"])
+        finally:
+            srv.stop()
+
+    def test_user_commands(self):
+        run("init", data_dir=self.data)
+        weak = run("user", "add", "weakling", "--password-stdin", data_dir=self.data,
+                   input="password123\n")
+        self.assertEqual(weak.returncode, 2)
+        self.assertNotIn("password123", weak.stderr)
+        r = run("user", "add", "doc", "--role", "documenter", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("One-time password for doc", r.stdout)
+        self.assertEqual(run("user", "add", "DOC", data_dir=self.data).returncode, 4)
+        self.assertEqual(run("user", "role", "doc", "boss", data_dir=self.data).returncode, 2)
+        self.assertEqual(run("user", "role", "doc", "reviewer", data_dir=self.data).returncode, 0)
+        self.assertEqual(run("user", "disable", "doc", data_dir=self.data).returncode, 0)
+        self.assertIn("disabled", run("user", "list", data_dir=self.data).stdout)
+        self.assertEqual(run("user", "token", "doc", "--name", "x", data_dir=self.data).returncode, 2)
+        self.assertEqual(run("user", "enable", "doc", data_dir=self.data).returncode, 0)
+        self.assertEqual(run("user", "token", "doc", "--name", "x", "--role", "admin",
+                             data_dir=self.data).returncode, 2)
+        r = run("user", "reset-password", "doc", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("One-time password for doc", r.stdout)
+        self.assertEqual(run("user", "disable", "nobody", data_dir=self.data).returncode, 3)
+
+    def test_server_output_and_logs_never_hold_secrets(self):
+        run("init", data_dir=self.data)
+        srv = Server(self.data)
+        try:
+            status, body = srv.call("POST", "/api/v1/session",
+                                    {"username": TEST_ADMIN, "password": TEST_PASSWORD})
+            self.assertEqual(status, 201, body)
+            csrf = body["csrf_token"]
+            status, _ = srv.call("POST", "/api/v1/session",
+                                 {"username": TEST_ADMIN, "password": "wrong " + TEST_PASSWORD})
+            self.assertEqual(status, 401)
+            self.assertEqual(srv.call("GET", "/api/v1/incidents?q=" + urllib.parse.quote(TEST_PASSWORD))[0], 400)
+        finally:
+            _, out, err = srv.stop()
+        with open(os.path.join(self.data, "logs", "access.log")) as f:
+            log = f.read()
+        self.assertIn("/api/v1/session", log)
+        for secret in (TEST_PASSWORD, srv.token, csrf):
+            for where, text in (("stdout", out), ("stderr", err), ("access.log", log)):
+                self.assertNotIn(secret, text, where)
 
     def test_demo_needs_database_and_loads_once(self):
         r = run("demo", data_dir=self.data)

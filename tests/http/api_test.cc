@@ -1,5 +1,7 @@
 // The JSON API against the real server on an ephemeral loopback port, with
-// a real SQLite database on disk and the demo dataset loaded.
+// a real SQLite database on disk and the demo dataset loaded. Requests carry
+// an admin's API token (accounts and authorization are tested in
+// auth_test.cc).
 #include <utility>
 
 #include <gtest/gtest.h>
@@ -13,6 +15,8 @@
 #include "http/api/api.h"
 #include "http/server.h"
 #include "importer/bundle.h"
+#include "security/tokens.h"
+#include "store/accounts.h"
 #include "store/sqlite/sqlite_store.h"
 #include "test_client.h"
 
@@ -43,8 +47,24 @@ class ApiTest : public ::testing::Test {
     blobs_ = new store::BlobStore((*dir_ / "evidence").string());
     auto loaded = importer::LoadBundle(*store_, demo, "demo", blobs_);
     ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+    auto accounts = store::OpenSqliteAccounts((*dir_ / "dalil.db").string(), nullptr);
+    ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
+    accounts_ = std::move(accounts).value().release();
+    auto org = accounts_->CreateOrganisation("test", "Test organisation");
+    ASSERT_TRUE(org.ok());
+    store::User admin;
+    admin.organisation_id = org->id;
+    admin.username = "api-test-admin";
+    admin.role = "admin";
+    admin.password_hash = "unused: this user signs in with an API token only";
+    auto user = accounts_->CreateUser("test", admin);
+    ASSERT_TRUE(user.ok()) << user.status().ToString();
+    token_ = new std::string(security::NewToken());
+    store::ApiToken t{.user_id = user->id, .organisation_id = org->id, .role = "admin",
+                      .name = "api test", .expires_at = Clock::System()->NowSeconds() + 86400};
+    ASSERT_TRUE(accounts_->CreateToken("test", t, security::TokenHash(*token_)).ok());
     router_ = new http::Router();
-    api::RegisterRoutes(*router_, store_, blobs_, {.version = "test"});
+    api::RegisterRoutes(*router_, store_, blobs_, {.version = "test", .accounts = accounts_});
     http::ServerOptions opts;
     opts.port = 0;
     opts.threads = 2;
@@ -62,6 +82,8 @@ class ApiTest : public ::testing::Test {
     delete server_;
     delete router_;
     delete blobs_;
+    delete accounts_;
+    delete token_;
     delete store_;
     fs::remove_all(*dir_);
     delete dir_;
@@ -70,7 +92,9 @@ class ApiTest : public ::testing::Test {
   testing::Reply Call(const std::string& method, const std::string& target,
                       const std::string& body = "",
                       const std::map<std::string, std::string>& headers = {}) {
-    return testing::TestClient(server_->port()).Send(method, target, body, headers);
+    std::map<std::string, std::string> h = headers;
+    h.emplace("Authorization", "Bearer " + *token_);
+    return testing::TestClient(server_->port()).Send(method, target, body, h);
   }
 
   json CallJson(const std::string& method, const std::string& target, int want_status,
@@ -100,7 +124,12 @@ class ApiTest : public ::testing::Test {
   static http::Router* router_;
   static http::Server* server_;
   static std::thread* thread_;
+  static store::AccountStore* accounts_;
+  static std::string* token_;
 };
+
+store::AccountStore* ApiTest::accounts_;
+std::string* ApiTest::token_;
 
 fs::path* ApiTest::dir_;
 store::Store* ApiTest::store_;

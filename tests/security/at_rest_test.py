@@ -78,7 +78,8 @@ class AtRestTest(unittest.TestCase):
 
     def upload(self, srv, body, query):
         req = urllib.request.Request(srv.url + "/api/v1/evidence?" + query, data=body,
-                                     method="POST", headers={"Content-Type": "image/jpeg"})
+                                     method="POST", headers={"Content-Type": "image/jpeg",
+                                                             "Authorization": "Bearer " + srv.token})
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())
 
@@ -242,7 +243,8 @@ class AtRestTest(unittest.TestCase):
         self.assertEqual(status, 201)
         photo = b"CANARY-legacy-evidence"
         req = urllib.request.Request(srv.url + "/api/v1/evidence?name=p.jpg", data=photo,
-                                     method="POST", headers={"Content-Type": "image/jpeg"})
+                                     method="POST", headers={"Content-Type": "image/jpeg",
+                                                             "Authorization": "Bearer " + srv.token})
         with urllib.request.urlopen(req, timeout=30) as r:
             evidence = json.loads(r.read())
         srv.stop()

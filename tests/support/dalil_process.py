@@ -1,5 +1,9 @@
 """Running the dalil binary from Python tests: one-shot commands and a real
-server on an ephemeral loopback port. The binary comes from $DALIL_BIN."""
+server on an ephemeral loopback port. The binary comes from $DALIL_BIN.
+
+Every route but the public ones needs credentials: Server creates a test
+admin with a known password (`dalil user add --password-stdin`) and an API
+token for it (`dalil user token`), and sends the token as a Bearer header."""
 import json
 import os
 import re
@@ -12,16 +16,33 @@ BIN = os.environ.get("DALIL_BIN", os.path.join(os.path.dirname(__file__), "..", 
                                                "dev", "src", "cli", "dalil"))
 
 
-def run(*args, data_dir=None, timeout=120):
+TEST_ADMIN = "e2e-admin"
+TEST_PASSWORD = "e2e only: violet kettle 4817"
+
+
+def run(*args, data_dir=None, timeout=120, input=None):
     """Runs `dalil [--data-dir D] args...` and returns the CompletedProcess."""
     cmd = [BIN] + (["--data-dir", data_dir] if data_dir else []) + list(args)
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, input=input)
+
+
+def admin_token(data_dir, role="admin"):
+    """An API token of the test admin of `data_dir` (created on first use),
+    or None when the data directory has no database."""
+    add = run("user", "add", TEST_ADMIN, "--role", "admin", "--password-stdin",
+              data_dir=data_dir, input=TEST_PASSWORD + "\n")
+    if add.returncode not in (0, 4):  # 4: the user exists already
+        return None
+    made = run("user", "token", TEST_ADMIN, "--name", "tests", "--role", role, "--days", "1",
+               data_dir=data_dir)
+    return made.stdout.strip() if made.returncode == 0 else None
 
 
 class Server:
     """Starts `dalil serve --port 0` and reads the URL it prints."""
 
-    def __init__(self, data_dir, *extra):
+    def __init__(self, data_dir, *extra, token=True):
+        self.token = admin_token(data_dir) if token else None
         self.proc = subprocess.Popen(
             [BIN, "--data-dir", data_dir, "serve", "--port", "0", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -32,10 +53,13 @@ class Server:
             raise AssertionError("server did not start: %r %r" % (line, self.proc.stderr.read()))
         self.url = m.group(1)
 
-    def raw(self, method, path, body=None):
+    def raw(self, method, path, body=None, headers=None):
         data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+        h = {"Content-Type": "application/json"}
+        if self.token:
+            h["Authorization"] = "Bearer " + self.token
+        h.update(headers or {})
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=h)
         try:
             with urllib.request.urlopen(req, timeout=30) as r:
                 return r.status, r.read()

@@ -24,10 +24,51 @@ using http::Request;
 using http::Response;
 using nlohmann::json;
 
-// Every request acts as "system" until accounts exist (security issue).
-constexpr const char* kActor = "system";
+using security::Access;
+using security::Role;
 
 Response Error(const Status& s) { return ErrorResponse(s); }
+
+// The ledger actor of a write: "user:<id>" of the caller (the router set the
+// principal, since no write route is public).
+std::string ActorOf(const Request& req) {
+  return req.principal ? req.principal->Actor() : std::string("anonymous");
+}
+
+bool IsReviewDecision(const json& v) {
+  return v.is_string() && (v == "verified" || v == "disputed" || v == "rejected");
+}
+
+// Field-level rules below the route's documenter rule: deciding a review
+// (an incident's review_status to or from verified, disputed or rejected)
+// and merging persons (merged_into_id) are for reviewers and up.
+// `current` is null on create.
+Status CheckFieldRules(const Request& req, const model::EntitySpec& spec, const json& body,
+                       const json* current) {
+  if (req.principal && req.principal->AtLeast(Role::kReviewer)) return Status::Ok();
+  if (!body.is_object()) return Status::Ok();
+  auto changed = [&](const char* field) {
+    auto it = body.find(field);
+    if (it == body.end()) return false;
+    const json before = current ? current->value(field, json()) : json();
+    return *it != before;
+  };
+  auto denied = [](const char* field, const char* what) {
+    return Status(Code::kPermissionDenied, std::string(what) + " needs the reviewer role or higher",
+                  field);
+  };
+  if (spec.name == "incident" && changed("review_status")) {
+    const json before = current ? current->value("review_status", json()) : json();
+    if (IsReviewDecision(body["review_status"]) || IsReviewDecision(before)) {
+      return denied("review_status", "deciding a review (verified, disputed, rejected)");
+    }
+  }
+  if (spec.name == "person" && changed("merged_into_id") &&
+      !(current == nullptr && body["merged_into_id"].is_null())) {
+    return denied("merged_into_id", "merging persons");
+  }
+  return Status::Ok();
+}
 
 Result<int64_t> ParseId(const Request& req) {
   auto it = req.params.find("id");
@@ -138,7 +179,8 @@ class EntityHandlers {
       Status s = CountFromWording(*body);
       if (!s.ok()) return Error(s);
     }
-    auto r = store_->Create(kActor, spec_, *body);
+    if (Status s = CheckFieldRules(req, spec_, *body, nullptr); !s.ok()) return Error(s);
+    auto r = store_->Create(ActorOf(req), spec_, *body);
     if (!r.ok()) return Error(r.status());
     Response resp = JsonResponse(201, *r);
     resp.headers.emplace_back("Location", "/api/v1/" + std::string(spec_.plural) + "/" +
@@ -155,7 +197,12 @@ class EntityHandlers {
     auto body = ParseJsonBody(req.body, opts_.max_json_depth);
     if (!body.ok()) return Error(body.status());
     if (!body->is_object()) return Error(Status::Invalid("body", "must be a JSON object"));
-    auto r = store_->Update(kActor, spec_, *id, *body);
+    if (!req.principal || !req.principal->AtLeast(Role::kReviewer)) {
+      auto current = store_->Get(spec_, *id);
+      if (!current.ok()) return Error(current.status());
+      if (Status s = CheckFieldRules(req, spec_, *body, &*current); !s.ok()) return Error(s);
+    }
+    auto r = store_->Update(ActorOf(req), spec_, *id, *body);
     if (!r.ok()) return Error(r.status());
     return JsonResponse(200, *r);
   }
@@ -165,7 +212,7 @@ class EntityHandlers {
     if (!id.ok()) return Error(id.status());
     auto version = ParseVersionParam(req);
     if (!version.ok()) return Error(version.status());
-    Status s = store_->Delete(kActor, spec_, *id, *version);
+    Status s = store_->Delete(ActorOf(req), spec_, *id, *version);
     if (!s.ok()) return Error(s);
     Response resp;
     resp.status = 204;
@@ -294,7 +341,7 @@ class EvidenceHandlers {
     if (!existing->items.empty()) return JsonResponse(200, existing->items[0]);
     meta["sha256"] = *sha;
     meta["size"] = static_cast<int64_t>(req.body.size());
-    auto r = store_->Create(kActor, *model::FindEntityByName("evidence"), meta,
+    auto r = store_->Create(ActorOf(req), *model::FindEntityByName("evidence"), meta,
                             model::Writer::kServer);
     if (!r.ok()) return Error(r.status());
     Response resp = JsonResponse(201, *r);
@@ -371,30 +418,31 @@ void RegisterRoutes(http::Router& router, store::Store* store,
     auto h = std::make_shared<EntityHandlers>(*spec, store, options);
     const std::string base = "/api/v1/" + std::string(spec->plural);
     const std::string name(spec->name);
-    router.Add("GET", base, "List " + std::string(spec->plural),
+    router.Add("GET", base, "List " + std::string(spec->plural), Access::AtLeast(Role::kViewer),
                [h](Request& r) { return h->List(r); });
-    router.Add("GET", base + "/{id}", "Get one " + name,
+    router.Add("GET", base + "/{id}", "Get one " + name, Access::AtLeast(Role::kViewer),
                [h](Request& r) { return h->Get(r); });
     router.Add("PATCH", base + "/{id}", "Change fields of one " + name,
-               [h](Request& r) { return h->Update(r); });
+               Access::AtLeast(Role::kDocumenter), [h](Request& r) { return h->Update(r); });
     router.Add("DELETE", base + "/{id}", "Delete one " + name,
-               [h](Request& r) { return h->Delete(r); });
+               Access::AtLeast(Role::kReviewer), [h](Request& r) { return h->Delete(r); });
     if (spec->name == "evidence") {
       auto e = std::make_shared<EvidenceHandlers>(store, blobs);
       router.AddUpload("POST", base, "Upload an evidence file (raw body)",
-                       [e](Request& r) { return e->Upload(r); });
+                       Access::AtLeast(Role::kDocumenter), [e](Request& r) { return e->Upload(r); });
       router.Add("GET", base + "/{id}/content", "Download an evidence file",
-                 [e](Request& r) { return e->Content(r); });
+                 Access::AtLeast(Role::kViewer), [e](Request& r) { return e->Content(r); });
     } else {
-      router.Add("POST", base, "Create a " + name,
+      router.Add("POST", base, "Create a " + name, Access::AtLeast(Role::kDocumenter),
                  [h](Request& r) { return h->Create(r); });
     }
   }
   RegisterLedgerRoutes(router, store, options);
   RegisterImportRoutes(router, store, blobs, options);
+  RegisterAuthRoutes(router, options.accounts, options);
   router.Add("GET", "/api/v1/figures",
              "Casualty figures from verified records, with the records behind them",
-             [store, options](Request& req) {
+             Access::AtLeast(Role::kViewer), [store, options](Request& req) {
                // digits=western|arabic-indic chooses the Arabic phrase's digits.
                std::vector<std::pair<std::string, std::string>> params;
                figures::RenderOptions render;
@@ -415,7 +463,7 @@ void RegisterRoutes(http::Router& router, store::Store* store,
              });
   router.Add("GET", "/api/v1/persons/duplicates",
              "Pairs of person records that may be one person, with the reasons (for reviewers)",
-             [store](Request& req) {
+             Access::AtLeast(Role::kViewer), [store](Request& req) {
                double threshold = figures::kDefaultDuplicateThreshold;
                for (const auto& [k, v] : req.query) {
                  if (k != "threshold") {
@@ -436,7 +484,7 @@ void RegisterRoutes(http::Router& router, store::Store* store,
                }
                return JsonResponse(200, {{"items", items}, {"threshold", threshold}});
              });
-  router.Add("GET", "/api/v1/event-types", "ACLED event and sub-event types",
+  router.Add("GET", "/api/v1/event-types", "ACLED event and sub-event types", Access::Public(),
              [](Request&) {
                json out = json::array();
                for (const auto& et : model::EventTypes()) {
@@ -446,7 +494,7 @@ void RegisterRoutes(http::Router& router, store::Store* store,
                }
                return JsonResponse(200, {{"items", out}});
              });
-  router.Add("GET", "/api/v1/health", "Liveness and schema version",
+  router.Add("GET", "/api/v1/health", "Liveness and schema version", Access::Public(),
              [store, options](Request&) {
                auto v = store->SchemaVersion();
                if (!v.ok()) return Error(v.status());
@@ -455,20 +503,20 @@ void RegisterRoutes(http::Router& router, store::Store* store,
                                          {"schema_version", *v}});
              });
   // The landing page: static, Arabic first, no script.
-  router.Add("GET", "/", "Landing page", [](Request&) {
+  router.Add("GET", "/", "Landing page", Access::Public(), [](Request&) {
     Response r;
     r.content_type = "text/html; charset=utf-8";
     r.body = std::string(embedded::index_html());
     return r;
   });
-  router.Add("GET", "/static/style.css", "Style sheet", [](Request&) {
+  router.Add("GET", "/static/style.css", "Style sheet", Access::Public(), [](Request&) {
     Response r;
     r.content_type = "text/css; charset=utf-8";
     r.body = std::string(embedded::style_css());
     r.headers.emplace_back("Cache-Control", "public, max-age=3600");
     return r;
   });
-  router.Add("GET", "/api/v1/openapi.json", "This API's OpenAPI 3 document",
+  router.Add("GET", "/api/v1/openapi.json", "This API's OpenAPI 3 document", Access::Public(),
              [](Request&) {
                Response r;
                r.body = std::string(OpenApiDocument());

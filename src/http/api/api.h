@@ -11,10 +11,22 @@
 #include "figures/counting.h"
 #include "http/router.h"
 #include "ledger/checkpoint.h"
+#include "security/password.h"
+#include "store/accounts.h"
 #include "store/blob_store.h"
 #include "store/store.h"
 
 namespace dalil::api {
+
+// Sessions and passwords (dalil.toml [accounts]; docs/security.md).
+struct AuthOptions {
+  int64_t idle_timeout_seconds = 15 * 60;      // a session unused this long ends (ASVS L3)
+  int64_t session_lifetime_seconds = 12 * 3600;  // and ends this long after login
+  int64_t reauth_seconds = 5 * 60;             // a password check counts this long
+  int64_t max_token_days = 365;
+  security::HashCost hash_cost = security::kDefaultCost;  // new hashes; older ones rehashed at login
+  std::string totp_issuer = "Dalil";
+};
 
 struct ApiOptions {
   int max_json_depth = 32;     // deeper bodies get 400
@@ -27,6 +39,11 @@ struct ApiOptions {
   const ledger::SigningKey* signing_key = nullptr;
   int64_t max_leaves_per_page = 1000;
   figures::Rules figure_rules;  // credible reliability, sources for non-provisional
+  // The account tables; when null no caller can be identified and only
+  // public routes answer. Must outlive the router.
+  store::AccountStore* accounts = nullptr;
+  AuthOptions auth;
+  const Clock* clock = nullptr;  // sessions and throttling; the system clock when null
 };
 
 // Registers every route. `store` and `blobs` must outlive the router.
@@ -42,6 +59,15 @@ void RegisterLedgerRoutes(http::Router& router, store::Store* store,
 // (import_api.cc); called by RegisterRoutes.
 void RegisterImportRoutes(http::Router& router, store::Store* store,
                           const store::BlobStore* blobs, const ApiOptions& options);
+// The account routes (/api/v1/session, sessions, me/..., tokens, users,
+// organisations) and the router's caller identification; called by
+// RegisterRoutes.
+void RegisterAuthRoutes(http::Router& router, store::AccountStore* accounts,
+                        const ApiOptions& options);
+
+// The login_throttle key of a user's failure counter; the CLI clears it when
+// it resets a password.
+std::string AccountKey(int64_t user_id);
 
 // The OpenAPI 3 document describing the routes of `router` (generated from
 // the route table and the entity tables). docs/openapi.json is its output,

@@ -18,6 +18,8 @@ namespace dalil::api {
 namespace {
 
 using http::Request;
+using security::Access;
+using security::Role;
 using http::Response;
 using nlohmann::json;
 
@@ -71,7 +73,7 @@ void RegisterImportRoutes(http::Router& router, store::Store* store,
   router.AddUpload(
       "POST", "/api/v1/imports",
       "Import a UCDP GED, ACLED, HXL CSV or Dalil JSON file (JSON body with the file inside)",
-      [store, blobs, options](Request& req) {
+      Access::AtLeast(Role::kAdmin), [store, blobs, options](Request& req) {
         auto ct = req.Header("content-type");
         if (!ct || (ct->rfind("application/json", 0) != 0)) {
           return ErrorResponse(Status::Invalid("content-type", "must be application/json"));
@@ -110,7 +112,7 @@ void RegisterImportRoutes(http::Router& router, store::Store* store,
       });
   router.Add("GET", "/api/v1/imports/{id}",
              "One import: counts, rejected rows (line, column, value, reason), flagged records",
-             [store](Request& req) {
+             Access::AtLeast(Role::kAdmin), [store](Request& req) {
                auto id = ParseInt(req.params["id"]);
                if (!id || *id < 1) return ErrorResponse(Status::Invalid("id", "must be a positive integer"));
                auto report = store->LoadImportReport(*id);
@@ -119,7 +121,7 @@ void RegisterImportRoutes(http::Router& router, store::Store* store,
              });
   router.Add("GET", "/api/v1/export",
              "Verified incidents as CSV, HXL CSV, Dalil JSON or GeoJSON (never a sensitive field)",
-             [store](Request& req) {
+             Access::AtLeast(Role::kViewer), [store](Request& req) {
                auto request = importer::ParseExportRequest(*store, req.query,
                                                            /*allow_all_statuses=*/false);
                if (!request.ok()) return ErrorResponse(request.status());

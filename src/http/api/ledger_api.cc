@@ -67,13 +67,14 @@ void RegisterLedgerRoutes(http::Router& router, store::Store* store, const ApiOp
   const int64_t max_leaves = options.max_leaves_per_page;
 
   router.Add("GET", "/api/v1/ledger/key", "The ledger's verifier key (signed-note format)",
-             [key](Request&) {
+             http::Access::Public(), [key](Request&) {
                if (key == nullptr) return Error(Status::Unavailable("this server has no signing key"));
                return Text(ledger::VerifierKey(*key) + "\n");
              });
 
   router.Add("GET", "/api/v1/ledger/checkpoint",
-             "The latest signed checkpoint (signed now if the log grew)", [store, key](Request& req) {
+             "The latest signed checkpoint (signed now if the log grew)", http::Access::Public(),
+             [store, key](Request& req) {
                if (!req.query.empty()) return Error(Status::Invalid("query", "takes no parameters"));
                Result<store::SignedCheckpoint> cp = Status::Unavailable("no checkpoint yet");
                if (key != nullptr) {
@@ -88,7 +89,8 @@ void RegisterLedgerRoutes(http::Router& router, store::Store* store, const ApiOp
              });
 
   router.Add("GET", "/api/v1/ledger/proof/inclusion",
-             "Inclusion proof of leaf `index` in the tree of `size` leaves", [store](Request& req) {
+             "Inclusion proof of leaf `index` in the tree of `size` leaves", http::Access::Public(),
+             [store](Request& req) {
                auto p = Params(req, {"index", "size"});
                if (!p.ok()) return Error(p.status());
                if (!p->count("index")) return Error(Status::Invalid("query.index", "is required"));
@@ -114,7 +116,8 @@ void RegisterLedgerRoutes(http::Router& router, store::Store* store, const ApiOp
              });
 
   router.Add("GET", "/api/v1/ledger/proof/consistency",
-             "Consistency proof between the trees of `from` and `to` leaves", [store](Request& req) {
+             "Consistency proof between the trees of `from` and `to` leaves",
+             http::Access::Public(), [store](Request& req) {
                auto p = Params(req, {"from", "to"});
                if (!p.ok()) return Error(p.status());
                if (!p->count("from")) return Error(Status::Invalid("query.from", "is required"));
@@ -136,7 +139,7 @@ void RegisterLedgerRoutes(http::Router& router, store::Store* store, const ApiOp
              });
 
   router.Add("GET", "/api/v1/ledger/leaves", "Leaves [start, end), at most 1000",
-             [store, max_leaves](Request& req) {
+             http::Access::AtLeast(security::Role::kViewer), [store, max_leaves](Request& req) {
                auto p = Params(req, {"start", "end"});
                if (!p.ok()) return Error(p.status());
                auto n = store->LedgerSize();
@@ -159,7 +162,7 @@ void RegisterLedgerRoutes(http::Router& router, store::Store* store, const ApiOp
     router.Add("GET", "/api/v1/" + std::string(spec->plural) + "/{id}/history",
                "Every version of one " + std::string(spec->name) +
                    ", with its leaf and inclusion proof",
-               [store, spec](Request& req) {
+               http::Access::AtLeast(security::Role::kViewer), [store, spec](Request& req) {
                  if (!req.query.empty()) return Error(Status::Invalid("query", "takes no parameters"));
                  auto id = ParseInt(req.params["id"]);
                  if (!id || *id < 1) return Error(Status::NotFound("no record with this id", "id"));

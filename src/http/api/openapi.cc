@@ -351,9 +351,23 @@ json BuildOpenApi(const http::Router& router) {
                                 {"content", {{type, {{"schema", schema}}}}}};
     }
     if (!params.empty()) op["parameters"] = params;
+    // Who may call it (docs/security.md, "Authorization").
+    op["x-dalil-access"] = route.access.Describe();
+    if (route.access.kind != http::Access::Kind::kPublic) {
+      op["security"] = json::array({{{"bearerToken", json::array()}},
+                                    {{"sessionCookie", json::array()}}});
+      op["responses"]["401"] = {{"description", "No valid credentials"}};
+      op["responses"]["403"] = {{"description", "Role too low, CSRF check failed, or sign-in unfinished"}};
+    }
     doc["paths"][route.pattern][method] = op;
   }
-  doc["components"] = {{"schemas", schemas}};
+  doc["components"] = {
+      {"schemas", schemas},
+      {"securitySchemes",
+       {{"bearerToken", {{"type", "http"}, {"scheme", "bearer"}}},
+        {"sessionCookie",
+         {{"type", "apiKey"}, {"in", "cookie"}, {"name", "__Host-dalil_session"},
+          {"description", "State-changing requests also need the X-CSRF-Token header."}}}}}};
   return doc;
 }
 

@@ -8,6 +8,7 @@ std::string_view migration_0004();
 std::string_view migration_0005();
 std::string_view migration_0006();
 std::string_view migration_0007();
+std::string_view migration_0008();
 }  // namespace dalil::embedded
 
 namespace dalil::sqlite {
@@ -22,6 +23,7 @@ std::span<const std::string_view> Migrations() {
       embedded::migration_0005(),
       embedded::migration_0006(),
       embedded::migration_0007(),
+      embedded::migration_0008(),
   };
   return kAll;
 }

@@ -1,0 +1,619 @@
+// Accounts, sessions and authorization against the real server on an
+// ephemeral loopback port, with a real SQLite database on disk. Time comes
+// from a manual clock shared by the server and the account tables, so
+// expiry and throttling are tested without waiting.
+#include <utility>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "http/api/api.h"
+#include "http/server.h"
+#include "security/password.h"
+#include "security/tokens.h"
+#include "security/totp.h"
+#include "store/accounts.h"
+#include "store/sqlite/sqlite_store.h"
+#include "test_client.h"
+
+namespace dalil {
+namespace {
+
+using nlohmann::json;
+using security::Role;
+namespace fs = std::filesystem;
+
+constexpr char kPassword[] = "auth test: amber lantern 5521";
+constexpr char kCookieName[] = "__Host-dalil_session";
+
+class ManualClock : public Clock {
+ public:
+  int64_t NowSeconds() const override { return now_.load(); }
+  void Advance(int64_t seconds) { now_ += seconds; }
+
+ private:
+  std::atomic<int64_t> now_{1'800'000'000};
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+json BodyJson(const testing::Reply& r) {
+  return json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+}
+
+std::string ErrorCode(const testing::Reply& r) {
+  json j = BodyJson(r);
+  if (!j.is_object() || !j.contains("error")) return "";
+  return j["error"].value("code", "");
+}
+
+// A signed-in browser: the session cookie and the CSRF token.
+struct Browser {
+  std::string token;  // the cookie's value
+  std::string csrf;
+  json body;          // the login response
+  std::map<std::string, std::string> Headers(bool with_csrf = true) const {
+    std::map<std::string, std::string> h = {{"Cookie", std::string(kCookieName) + "=" + token}};
+    if (with_csrf) h["X-CSRF-Token"] = csrf;
+    return h;
+  }
+};
+
+class AuthTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new fs::path(fs::temp_directory_path() /
+                        ("dalil_auth_test_" + std::to_string(::getpid())));
+    fs::remove_all(*dir_);
+    fs::create_directories(*dir_);
+    clock_ = new ManualClock();
+    const std::string db = (*dir_ / "dalil.db").string();
+    auto s = store::OpenSqliteStore({.path = db, .clock = clock_});
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(s).value().release();
+    auto accounts = store::OpenSqliteAccounts(db, nullptr, clock_);
+    ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
+    accounts_ = std::move(accounts).value().release();
+    auto org = accounts_->CreateOrganisation("test", "Test organisation");
+    ASSERT_TRUE(org.ok());
+    org_ = org->id;
+    auto hash = security::HashPassword(kPassword, security::kTestCost);
+    ASSERT_TRUE(hash.ok());
+    hash_ = new std::string(*hash);
+    tokens_ = new std::map<Role, std::string>();
+    for (Role role : {Role::kViewer, Role::kDocumenter, Role::kReviewer, Role::kCoordinator,
+                      Role::kAdmin}) {
+      const std::string name = "matrix-" + std::string(security::RoleName(role));
+      int64_t id = MakeUser(name, role);
+      (*tokens_)[role] = MakeToken(id, role, 3650 * 86400);
+    }
+    blobs_ = new store::BlobStore((*dir_ / "evidence").string());
+    router_ = new http::Router();
+    api::ApiOptions opts{.version = "test", .accounts = accounts_, .clock = clock_};
+    opts.auth.idle_timeout_seconds = 600;
+    opts.auth.session_lifetime_seconds = 3600;
+    opts.auth.reauth_seconds = 300;
+    opts.auth.hash_cost = security::kTestCost;
+    api::RegisterRoutes(*router_, store_, blobs_, opts);
+    http::ServerOptions server_opts;
+    server_opts.port = 0;
+    server_opts.threads = 2;
+    server_opts.access_log = (*dir_ / "access.log").string();
+    server_ = new http::Server(server_opts, *router_);
+    ASSERT_TRUE(server_->Listen().ok());
+    thread_ = new std::thread([] { server_->Run(false); });
+  }
+
+  static void TearDownTestSuite() {
+    server_->Stop();
+    thread_->join();
+    delete thread_;
+    delete server_;
+    delete router_;
+    delete blobs_;
+    delete accounts_;
+    delete store_;
+    delete clock_;
+    delete tokens_;
+    delete hash_;
+    fs::remove_all(*dir_);
+    delete dir_;
+  }
+
+  static int64_t MakeUser(const std::string& name, Role role, bool must_change = false,
+                          const std::string* hash = nullptr) {
+    store::User u;
+    u.organisation_id = org_;
+    u.username = name;
+    u.role = std::string(security::RoleName(role));
+    u.password_hash = hash ? *hash : *hash_;
+    u.must_change_password = must_change;
+    auto made = accounts_->CreateUser("test", u);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    return made.ok() ? made->id : 0;
+  }
+
+  static std::string MakeToken(int64_t user, Role role, int64_t seconds) {
+    std::string secret = security::NewToken();
+    store::ApiToken t{.user_id = user, .organisation_id = org_,
+                      .role = std::string(security::RoleName(role)), .name = "test",
+                      .expires_at = clock_->NowSeconds() + seconds};
+    EXPECT_TRUE(accounts_->CreateToken("test", t, security::TokenHash(secret)).ok());
+    return secret;
+  }
+
+  // Gives a user a confirmed TOTP secret directly; returns the raw key.
+  static std::string EnrolTotp(int64_t user) {
+    std::string secret = security::NewTotpSecret();
+    EXPECT_TRUE(accounts_->SetTotp("test", user, secret, true).ok());
+    return *security::Base32Decode(secret);
+  }
+
+  testing::Reply Call(const std::string& method, const std::string& target,
+                      const std::string& body = "",
+                      const std::map<std::string, std::string>& headers = {}) {
+    return testing::TestClient(server_->port()).Send(method, target, body, headers);
+  }
+
+  testing::Reply Bearer(const std::string& token, const std::string& method,
+                        const std::string& target, const std::string& body = "") {
+    return Call(method, target, body, {{"Authorization", "Bearer " + token}});
+  }
+
+  testing::Reply LoginReply(const std::string& user, const std::string& password,
+                            json extra = json::object()) {
+    extra["username"] = user;
+    extra["password"] = password;
+    return Call("POST", "/api/v1/session", extra.dump());
+  }
+
+  // Signs in and returns the browser; fails the test if refused.
+  Browser Login(const std::string& user, json extra = json::object()) {
+    testing::Reply r = LoginReply(user, kPassword, std::move(extra));
+    EXPECT_EQ(r.status, 201) << r.body;
+    Browser b;
+    const std::string& cookie = r.headers["set-cookie"];
+    const std::string prefix = std::string(kCookieName) + "=";
+    EXPECT_EQ(cookie.rfind(prefix, 0), 0u) << cookie;
+    b.token = cookie.substr(prefix.size(), cookie.find(';') - prefix.size());
+    b.body = BodyJson(r);
+    b.csrf = b.body.value("csrf_token", "");
+    return b;
+  }
+
+  static json ValidIncident() {
+    return {{"title_en", "Protest"}, {"start_date", "2021-03-01"}, {"place_id", 13},
+            {"event_type", "protests"}, {"sub_event_type", "peaceful_protest"}};
+  }
+
+  static fs::path* dir_;
+  static ManualClock* clock_;
+  static store::Store* store_;
+  static store::AccountStore* accounts_;
+  static store::BlobStore* blobs_;
+  static http::Router* router_;
+  static http::Server* server_;
+  static std::thread* thread_;
+  static int64_t org_;
+  static std::string* hash_;
+  static std::map<Role, std::string>* tokens_;
+};
+
+fs::path* AuthTest::dir_;
+ManualClock* AuthTest::clock_;
+store::Store* AuthTest::store_;
+store::AccountStore* AuthTest::accounts_;
+store::BlobStore* AuthTest::blobs_;
+http::Router* AuthTest::router_;
+http::Server* AuthTest::server_;
+std::thread* AuthTest::thread_;
+int64_t AuthTest::org_;
+std::string* AuthTest::hash_;
+std::map<Role, std::string>* AuthTest::tokens_;
+
+// The router refused the caller (as opposed to the handler answering).
+bool RouterDenied(const testing::Reply& r) {
+  const std::string code = ErrorCode(r);
+  return (r.status == 401 && code == "unauthenticated") || (r.status == 403 && code == "forbidden");
+}
+
+// Every route of the table, as anonymous and as a token of every role: the
+// router allows exactly what the route's declared rule allows. A route added
+// later is covered by this loop without any change here.
+TEST_F(AuthTest, EveryRouteAllowsExactlyWhatItsRuleSays) {
+  const std::vector<std::optional<Role>> callers = {
+      std::nullopt, Role::kViewer, Role::kDocumenter, Role::kReviewer, Role::kCoordinator,
+      Role::kAdmin};
+  int checked = 0;
+  for (const http::Route& route : router_->routes()) {
+    std::string target = route.pattern;
+    for (size_t open; (open = target.find('{')) != std::string::npos;) {
+      // A record that does not exist: no request here changes real data.
+      target.replace(open, target.find('}', open) - open + 1, "999999");
+    }
+    const bool has_body = route.method == "POST" || route.method == "PATCH" || route.method == "PUT";
+    for (const auto& role : callers) {
+      std::map<std::string, std::string> headers;
+      if (role) headers["Authorization"] = "Bearer " + tokens_->at(*role);
+      testing::Reply r = Call(route.method, target, has_body ? "{}" : "", headers);
+      bool allowed = route.access.kind == http::Access::Kind::kPublic ||
+                     (role && (route.access.kind == http::Access::Kind::kAccount ||
+                               static_cast<int>(*role) >= static_cast<int>(route.access.min_role)));
+      const std::string who = role ? std::string(security::RoleName(*role)) : "anonymous";
+      EXPECT_EQ(!RouterDenied(r), allowed)
+          << route.method << " " << route.pattern << " (" << route.access.Describe() << ") as "
+          << who << ": " << r.status << " " << r.body;
+      if (!allowed) {
+        EXPECT_EQ(r.status, role ? 403 : 401) << route.method << " " << route.pattern;
+        EXPECT_TRUE(BodyJson(r).contains("error")) << r.body;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, static_cast<int>(router_->routes().size() * callers.size()));
+  EXPECT_GT(router_->routes().size(), 50u);
+}
+
+// docs/security.md lists every route with its rule, as the table declares it.
+TEST_F(AuthTest, SecurityDocumentListsEveryRouteRule) {
+  const std::string doc = ReadFile(std::string(DALIL_SOURCE_DIR) + "/docs/security.md");
+  ASSERT_FALSE(doc.empty());
+  for (const http::Route& route : router_->routes()) {
+    const std::string row = "| " + route.method + " | `" + route.pattern + "` | " +
+                            route.access.Describe() + " |";
+    EXPECT_NE(doc.find(row), std::string::npos) << "docs/security.md lacks the row " << row;
+  }
+}
+
+TEST_F(AuthTest, LoginSetsAHostOnlySecureStrictCookie) {
+  MakeUser("cookie-user", Role::kViewer);
+  testing::Reply r = LoginReply("cookie-user", kPassword);
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string cookie = r.headers["set-cookie"];
+  EXPECT_EQ(cookie.rfind("__Host-dalil_session=", 0), 0u);
+  for (const char* attr : {"; Path=/", "; Secure", "; HttpOnly", "; SameSite=Strict"}) {
+    EXPECT_NE(cookie.find(attr), std::string::npos) << attr << " missing in " << cookie;
+  }
+  EXPECT_EQ(cookie.find("Domain"), std::string::npos);
+  EXPECT_EQ(r.headers["cache-control"], "no-store");
+}
+
+TEST_F(AuthTest, WrongPasswordAndUnknownUserGetTheSameAnswer) {
+  MakeUser("known-user", Role::kViewer);
+  testing::Reply wrong = LoginReply("known-user", "not the password at all");
+  testing::Reply unknown = LoginReply("nobody-here", kPassword);
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(wrong.body, unknown.body);
+  EXPECT_EQ(wrong.headers.count("set-cookie"), 0u);
+}
+
+TEST_F(AuthTest, EveryLoginGetsAFreshTokenAndPlantedOnesAreRefused) {
+  MakeUser("fixation-user", Role::kViewer);
+  const std::string planted = security::NewToken();
+  testing::Reply r = Call("GET", "/api/v1/incidents", "",
+                          {{"Cookie", std::string(kCookieName) + "=" + planted}});
+  EXPECT_EQ(r.status, 401);
+  testing::Reply login = Call("POST", "/api/v1/session",
+                              json{{"username", "fixation-user"}, {"password", kPassword}}.dump(),
+                              {{"Cookie", std::string(kCookieName) + "=" + planted}});
+  ASSERT_EQ(login.status, 201);
+  EXPECT_EQ(login.headers["set-cookie"].find(planted), std::string::npos);
+  Browser a = Login("fixation-user");
+  Browser b = Login("fixation-user");
+  EXPECT_NE(a.token, b.token);
+  EXPECT_NE(a.csrf, b.csrf);
+  EXPECT_EQ(Call("GET", "/api/v1/incidents", "", a.Headers(false)).status, 200);
+  r = Call("GET", "/api/v1/incidents", "", {{"Cookie", std::string(kCookieName) + "=" + planted}});
+  EXPECT_EQ(r.status, 401);
+}
+
+TEST_F(AuthTest, SessionsEndAfterIdleTimeAndAfterTheirLifetime) {
+  MakeUser("expiry-user", Role::kViewer);
+  Browser idle = Login("expiry-user");
+  clock_->Advance(599);
+  EXPECT_EQ(Call("GET", "/api/v1/session", "", idle.Headers()).status, 200);
+  clock_->Advance(601);
+  testing::Reply r = Call("GET", "/api/v1/session", "", idle.Headers());
+  EXPECT_EQ(r.status, 401);
+  EXPECT_NE(r.body.find("expired"), std::string::npos) << r.body;
+
+  // Used every 500 s (under the idle limit), it still ends at 3600 s.
+  Browser busy = Login("expiry-user");
+  for (int i = 0; i < 7; ++i) {
+    clock_->Advance(500);
+    EXPECT_EQ(Call("GET", "/api/v1/session", "", busy.Headers()).status, 200) << i;
+  }
+  clock_->Advance(500);
+  EXPECT_EQ(Call("GET", "/api/v1/session", "", busy.Headers()).status, 401);
+}
+
+TEST_F(AuthTest, LogoutListRevokeAndSignOutEverywhere) {
+  MakeUser("logout-user", Role::kViewer);
+  Browser a = Login("logout-user");
+  Browser b = Login("logout-user");
+  Browser c = Login("logout-user");
+  json list = BodyJson(Call("GET", "/api/v1/sessions", "", a.Headers()));
+  ASSERT_EQ(list["items"].size(), 3u) << list;
+  // Revoke b from a.
+  const int64_t b_id = b.body["session_id"];
+  EXPECT_EQ(Call("DELETE", "/api/v1/sessions/" + std::to_string(b_id), "", a.Headers()).status, 204);
+  EXPECT_EQ(Call("GET", "/api/v1/session", "", b.Headers()).status, 401);
+  // Logout c.
+  testing::Reply out = Call("DELETE", "/api/v1/session", "", c.Headers());
+  EXPECT_EQ(out.status, 204);
+  EXPECT_NE(out.headers["set-cookie"].find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/session", "", c.Headers()).status, 401);
+  // Everywhere from a fresh d: a and d end.
+  Browser d = Login("logout-user");
+  EXPECT_EQ(Call("DELETE", "/api/v1/sessions", "", d.Headers()).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/session", "", a.Headers()).status, 401);
+  EXPECT_EQ(Call("GET", "/api/v1/session", "", d.Headers()).status, 401);
+  // Another user's session cannot be revoked.
+  MakeUser("other-user", Role::kViewer);
+  Browser o = Login("other-user");
+  Browser e = Login("logout-user");
+  const int64_t o_id = o.body["session_id"];
+  EXPECT_EQ(Call("DELETE", "/api/v1/sessions/" + std::to_string(o_id), "", e.Headers()).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/session", "", o.Headers()).status, 200);
+}
+
+TEST_F(AuthTest, CookieWritesNeedTheCsrfTokenAndTheSameOrigin) {
+  MakeUser("csrf-user", Role::kDocumenter);
+  Browser b = Login("csrf-user");
+  const std::string body = ValidIncident().dump();
+  auto no_csrf = b.Headers(false);
+  testing::Reply r = Call("POST", "/api/v1/incidents", body, no_csrf);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(ErrorCode(r), "csrf");
+  auto wrong = b.Headers();
+  wrong["X-CSRF-Token"] = std::string(64, 'a');
+  EXPECT_EQ(Call("POST", "/api/v1/incidents", body, wrong).status, 403);
+  auto cross = b.Headers();
+  cross["Origin"] = "https://evil.example";
+  r = Call("POST", "/api/v1/incidents", body, cross);
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(ErrorCode(r), "cross_origin");
+  auto same = b.Headers();
+  same["Origin"] = "http://127.0.0.1";  // the client's Host header
+  EXPECT_EQ(Call("POST", "/api/v1/incidents", body, same).status, 201);
+  // GET /session hands the same token to a page that lost it.
+  json current = BodyJson(Call("GET", "/api/v1/session", "", no_csrf));
+  EXPECT_EQ(current["csrf_token"], b.csrf);
+  // Bearer tokens are not sent by browsers on their own: no CSRF token needed.
+  EXPECT_EQ(Bearer(tokens_->at(Role::kDocumenter), "POST", "/api/v1/incidents", body).status, 201);
+}
+
+TEST_F(AuthTest, FailedLoginsAreThrottledWithGrowingDelays) {
+  MakeUser("throttle-user", Role::kViewer);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(LoginReply("throttle-user", "wrong password number").status, 401) << i;
+  }
+  // After the fourth failure a one-second delay: even the right password waits.
+  testing::Reply r = LoginReply("throttle-user", kPassword);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.headers["retry-after"], "1");
+  clock_->Advance(1);
+  EXPECT_EQ(LoginReply("throttle-user", "wrong password number").status, 401);
+  r = LoginReply("throttle-user", kPassword);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.headers["retry-after"], "2");
+  // The delay is capped and passes: the real user gets in afterwards.
+  clock_->Advance(2);
+  EXPECT_EQ(LoginReply("throttle-user", kPassword).status, 201);
+}
+
+TEST_F(AuthTest, ReviewersMustEnrolTotpBeforeActing) {
+  MakeUser("totp-reviewer", Role::kReviewer);
+  Browser b = Login("totp-reviewer");
+  EXPECT_EQ(b.body["totp_enrolment_required"], true);
+  testing::Reply r = Call("GET", "/api/v1/incidents", "", b.Headers());
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(ErrorCode(r), "totp_enrolment_required");
+  json begin = BodyJson(Call("POST", "/api/v1/me/totp", "", b.Headers()));
+  ASSERT_TRUE(begin.contains("secret")) << begin;
+  EXPECT_EQ(begin["otpauth_uri"].get<std::string>().rfind("otpauth://totp/Dalil:totp-reviewer?", 0), 0u);
+  const std::string key = *security::Base32Decode(begin["secret"].get<std::string>());
+  EXPECT_EQ(Call("POST", "/api/v1/me/totp/confirm", json{{"code", "000000"}}.dump(), b.Headers()).status,
+            400);
+  const std::string code = security::Totp(key, clock_->NowSeconds());
+  r = Call("POST", "/api/v1/me/totp/confirm", json{{"code", code}}.dump(), b.Headers());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json codes = BodyJson(r)["recovery_codes"];
+  ASSERT_EQ(codes.size(), 10u);
+  EXPECT_EQ(Call("GET", "/api/v1/incidents", "", b.Headers()).status, 200);
+
+  // From now on sign-in needs a code; the one just used cannot be replayed.
+  r = LoginReply("totp-reviewer", kPassword);
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(ErrorCode(r), "totp_required");
+  EXPECT_EQ(LoginReply("totp-reviewer", kPassword, {{"totp_code", code}}).status, 401);
+  clock_->Advance(30);
+  Login("totp-reviewer", {{"totp_code", security::Totp(key, clock_->NowSeconds())}});
+  // A recovery code works once.
+  const std::string recovery = codes[0];
+  Login("totp-reviewer", {{"recovery_code", recovery}});
+  EXPECT_EQ(LoginReply("totp-reviewer", kPassword, {{"recovery_code", recovery}}).status, 401);
+}
+
+TEST_F(AuthTest, AdminsWithoutTotpAndUsersWithAOneTimePasswordMayOnlyFinishSigningIn) {
+  MakeUser("new-admin", Role::kAdmin, /*must_change=*/true);
+  Browser b = Login("new-admin");
+  EXPECT_EQ(b.body["must_change_password"], true);
+  testing::Reply r = Call("GET", "/api/v1/users", "", b.Headers());
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(ErrorCode(r), "password_change_required");
+  r = Call("POST", "/api/v1/me/password",
+           json{{"current_password", kPassword}, {"new_password", "qwertyuiop1234"}}.dump(),
+           b.Headers());
+  EXPECT_EQ(r.status, 400) << r.body;  // a common password
+  r = Call("POST", "/api/v1/me/password",
+           json{{"current_password", kPassword}, {"new_password", "new admin: quiet harbour 90"}}.dump(),
+           b.Headers());
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = Call("GET", "/api/v1/users", "", b.Headers());
+  EXPECT_EQ(ErrorCode(r), "totp_enrolment_required");
+  json begin = BodyJson(Call("POST", "/api/v1/me/totp", "", b.Headers()));
+  const std::string key = *security::Base32Decode(begin["secret"].get<std::string>());
+  r = Call("POST", "/api/v1/me/totp/confirm",
+           json{{"code", security::Totp(key, clock_->NowSeconds())}}.dump(), b.Headers());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Call("GET", "/api/v1/users", "", b.Headers()).status, 200);
+}
+
+TEST_F(AuthTest, SensitiveActionsNeedARecentPasswordCheck) {
+  const int64_t id = MakeUser("reauth-admin", Role::kAdmin);
+  const std::string key = EnrolTotp(id);
+  clock_->Advance(60);
+  Browser b = Login("reauth-admin", {{"totp_code", security::Totp(key, clock_->NowSeconds())}});
+  const std::string create = json{{"username", "made-by-admin"}, {"role", "documenter"}}.dump();
+  testing::Reply r = Call("POST", "/api/v1/users", create, b.Headers());
+  ASSERT_EQ(r.status, 201) << r.body;  // sign-in counts as a fresh check
+  const std::string one_time = BodyJson(r)["one_time_password"];
+  EXPECT_EQ(BodyJson(r)["must_change_password"], true);
+  const int64_t made = BodyJson(r)["id"];
+  clock_->Advance(301);
+  r = Call("PATCH", "/api/v1/users/" + std::to_string(made), json{{"role", "viewer"}}.dump(), b.Headers());
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(BodyJson(r)["error"]["field"], "reauthentication");
+  EXPECT_EQ(Call("POST", "/api/v1/session/reauth", json{{"password", kPassword}}.dump(), b.Headers()).status,
+            401);  // the code is missing
+  r = Call("POST", "/api/v1/session/reauth",
+           json{{"password", kPassword}, {"totp_code", security::Totp(key, clock_->NowSeconds())}}.dump(),
+           b.Headers());
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = Call("PATCH", "/api/v1/users/" + std::to_string(made), json{{"disabled", true}}.dump(), b.Headers());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(LoginReply("made-by-admin", one_time).status, 401);  // disabled
+  // An admin cannot demote themself; API tokens never count as recent.
+  r = Call("PATCH", "/api/v1/users/" + std::to_string(id), json{{"role", "viewer"}}.dump(), b.Headers());
+  EXPECT_EQ(r.status, 403);
+  r = Bearer(tokens_->at(Role::kAdmin), "POST", "/api/v1/users", create);
+  EXPECT_EQ(r.status, 403);
+  r = Call("POST", "/api/v1/users/" + std::to_string(made) + "/reset-password", "", b.Headers());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(BodyJson(r)["one_time_password"], one_time);
+}
+
+TEST_F(AuthTest, ApiTokensAreScopedExpiringAndRevocable) {
+  const int64_t id = MakeUser("token-admin", Role::kAdmin);
+  const std::string key = EnrolTotp(id);
+  clock_->Advance(60);
+  Browser b = Login("token-admin", {{"totp_code", security::Totp(key, clock_->NowSeconds())}});
+  testing::Reply r = Call("POST", "/api/v1/tokens",
+                          json{{"name", "import script"}, {"role", "documenter"}, {"expires_in_days", 1}}.dump(),
+                          b.Headers());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string token = BodyJson(r)["token"];
+  const int64_t token_id = BodyJson(r)["id"];
+  EXPECT_EQ(BodyJson(r)["role"], "documenter");
+  // The documenter scope: may create, may not delete or manage users.
+  EXPECT_EQ(Bearer(token, "POST", "/api/v1/incidents", ValidIncident().dump()).status, 201);
+  EXPECT_EQ(ErrorCode(Bearer(token, "DELETE", "/api/v1/incidents/1")), "forbidden");
+  EXPECT_EQ(ErrorCode(Bearer(token, "GET", "/api/v1/users")), "forbidden");
+  // Listed without the secret.
+  json list = BodyJson(Call("GET", "/api/v1/tokens", "", b.Headers()));
+  ASSERT_EQ(list["items"].size(), 1u);
+  EXPECT_FALSE(list["items"][0].contains("token"));
+  EXPECT_EQ(list.dump().find(token), std::string::npos);
+  // Revoked: refused at once.
+  EXPECT_EQ(Call("DELETE", "/api/v1/tokens/" + std::to_string(token_id), "", b.Headers()).status, 204);
+  EXPECT_EQ(Bearer(token, "GET", "/api/v1/incidents").status, 401);
+  // Expired: refused after its day.
+  r = Call("POST", "/api/v1/tokens", json{{"name", "short"}, {"expires_in_days", 1}}.dump(), b.Headers());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string short_lived = BodyJson(r)["token"];
+  EXPECT_EQ(Bearer(short_lived, "GET", "/api/v1/incidents").status, 200);
+  clock_->Advance(86400);
+  EXPECT_EQ(Bearer(short_lived, "GET", "/api/v1/incidents").status, 401);
+  // Never above the creator's role.
+  MakeUser("token-doc", Role::kDocumenter);
+  Browser d = Login("token-doc");
+  r = Call("POST", "/api/v1/tokens", json{{"name", "x"}, {"role", "admin"}}.dump(), d.Headers());
+  EXPECT_EQ(r.status, 403);
+  // A demoted user's old token loses the rank with them.
+  const int64_t promoted = MakeUser("demoted-user", Role::kReviewer);
+  const std::string old = MakeToken(promoted, Role::kReviewer, 86400);
+  ASSERT_TRUE(accounts_->UpdateUser("test", promoted, {.role = "viewer"}, "user.update", json::object()).ok());
+  EXPECT_EQ(ErrorCode(Bearer(old, "POST", "/api/v1/incidents", ValidIncident().dump())), "forbidden");
+}
+
+TEST_F(AuthTest, DecidingReviewsAndMergingPersonsNeedAReviewer) {
+  const std::string& documenter = tokens_->at(Role::kDocumenter);
+  json verified = ValidIncident();
+  verified["review_status"] = "verified";
+  testing::Reply r = Bearer(documenter, "POST", "/api/v1/incidents", verified.dump());
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(BodyJson(r)["error"]["field"], "review_status");
+  r = Bearer(tokens_->at(Role::kReviewer), "POST", "/api/v1/incidents", verified.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  const std::string path = "/api/v1/incidents/" + std::to_string(BodyJson(r)["id"].get<int64_t>());
+  // A documenter may edit the title but not undo the decision.
+  EXPECT_EQ(Bearer(documenter, "PATCH", path, json{{"title_en", "Edited"}}.dump()).status, 200);
+  EXPECT_EQ(Bearer(documenter, "PATCH", path, json{{"review_status", "draft"}}.dump()).status, 403);
+  json draft = ValidIncident();
+  draft["review_status"] = "in_review";
+  EXPECT_EQ(Bearer(documenter, "POST", "/api/v1/incidents", draft.dump()).status, 201);
+}
+
+TEST_F(AuthTest, WritesCarryTheUserIdInTheLedgerNeverTheName) {
+  const int64_t id = MakeUser("ledger-writer", Role::kDocumenter);
+  const std::string token = MakeToken(id, Role::kDocumenter, 86400);
+  testing::Reply r = Bearer(token, "POST", "/api/v1/incidents", ValidIncident().dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(BodyJson(r)["created_by"], "user:" + std::to_string(id));
+  r = Bearer(token, "GET", "/api/v1/incidents/" + std::to_string(BodyJson(r)["id"].get<int64_t>()) + "/history");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("\"user:" + std::to_string(id) + "\""), std::string::npos) << r.body;
+  EXPECT_EQ(r.body.find("ledger-writer"), std::string::npos);
+}
+
+TEST_F(AuthTest, PasswordsAreRehashedAtLoginWhenTheCostChanged) {
+  auto old = security::HashPassword(kPassword, {2, size_t{20} << 20});
+  ASSERT_TRUE(old.ok());
+  const int64_t id = MakeUser("rehash-user", Role::kViewer, false, &*old);
+  Login("rehash-user");
+  auto u = accounts_->GetUser(id);
+  ASSERT_TRUE(u.ok());
+  EXPECT_NE(u->password_hash, *old);
+  EXPECT_FALSE(security::NeedsRehash(u->password_hash, security::kTestCost));
+  EXPECT_TRUE(security::VerifyPassword(u->password_hash, kPassword));
+}
+
+TEST_F(AuthTest, AccountChangesAreAuditedWithoutSecretsAndLogsHoldNone) {
+  const int64_t id = MakeUser("audit-user", Role::kViewer);
+  Browser b = Login("audit-user");
+  LoginReply("audit-user", "a wrong password 77");
+  auto audit = accounts_->ListAudit(1000);
+  ASSERT_TRUE(audit.ok());
+  std::set<std::string> actions;
+  std::string all;
+  for (const auto& e : *audit) {
+    if (e.user_id == id) actions.insert(e.action);
+    all += e.actor + e.action + e.detail.dump();
+  }
+  for (const char* a : {"user.create", "session.create", "login.failure"}) {
+    EXPECT_EQ(actions.count(a), 1u) << a;
+  }
+  const std::string log = ReadFile((*dir_ / "access.log").string());
+  ASSERT_FALSE(log.empty());
+  for (const std::string& secret : {std::string(kPassword), b.token, b.csrf,
+                                    tokens_->at(Role::kAdmin), std::string("a wrong password 77")}) {
+    EXPECT_EQ(all.find(secret), std::string::npos);
+    EXPECT_EQ(log.find(secret), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace dalil
