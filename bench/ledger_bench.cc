@@ -29,6 +29,8 @@
 #include "http/server.h"
 #include "ledger/checkpoint.h"
 #include "ledger/merkle.h"
+#include "security/tokens.h"
+#include "store/accounts.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
@@ -95,8 +97,24 @@ double ApiWriteHeavy(const fs::path& dir, bool ledger, uint64_t writes) {
   fs::create_directories(dir);
   auto store = Open(dir / "api.db", ledger);
   dalil::store::BlobStore blobs((dir / "evidence").string());
+  // A documenter's API token: writes need one, as in production.
+  auto accounts = dalil::store::OpenSqliteAccounts((dir / "api.db").string(), nullptr);
+  Die(accounts.status(), "accounts");
+  auto org = (*accounts)->CreateOrganisation("bench", "Bench organisation");
+  Die(org.status(), "organisation");
+  dalil::store::User user;
+  user.organisation_id = org->id;
+  user.username = "bench-documenter";
+  user.role = "documenter";
+  user.password_hash = "unused: this user writes with an API token only";
+  auto made = (*accounts)->CreateUser("bench", user);
+  Die(made.status(), "user");
+  const std::string token = dalil::security::NewToken();
+  dalil::store::ApiToken t{.user_id = made->id, .organisation_id = org->id, .role = "documenter",
+                           .name = "bench", .expires_at = dalil::Clock::System()->NowSeconds() + 86400};
+  Die((*accounts)->CreateToken("bench", t, dalil::security::TokenHash(token)).status(), "token");
   dalil::http::Router router;
-  dalil::api::RegisterRoutes(router, store.get(), &blobs, {});
+  dalil::api::RegisterRoutes(router, store.get(), &blobs, {.accounts = accounts->get()});
   dalil::http::ServerOptions opts;
   opts.port = 0;
   dalil::http::Server server(opts, router);
@@ -113,6 +131,7 @@ double ApiWriteHeavy(const fs::path& dir, bool ledger, uint64_t writes) {
                                                        "/api/v1/incidents", 11);
     req.set(beast::http::field::host, "127.0.0.1");
     req.set(beast::http::field::content_type, "application/json");
+    req.set(beast::http::field::authorization, "Bearer " + token);
     req.keep_alive(true);
     req.body() = Incident(i).dump();
     req.prepare_payload();
