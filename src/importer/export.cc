@@ -366,20 +366,20 @@ Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& ou
     return Status::Ok();
   }));
   // Whatever the picked records refer to, and what that refers to, follows.
-  std::vector<std::pair<std::string, int64_t>> todo;
+  std::vector<std::pair<std::string, int64_t>> pending;
   auto refs_of = [&](const model::EntitySpec& spec, const json& r) {
     for (const model::Field& f : spec.fields) {
       if (f.type == model::FieldType::kRef && r[std::string(f.name)].is_number_integer()) {
-        todo.emplace_back(std::string(f.ref), r[std::string(f.name)].get<int64_t>());
+        pending.emplace_back(std::string(f.ref), r[std::string(f.name)].get<int64_t>());
       }
     }
   };
   for (const auto& [entity, recs] : picked) {
     for (const auto& [id, r] : recs) refs_of(Spec(entity), r);
   }
-  while (!todo.empty()) {
-    auto [entity, id] = todo.back();
-    todo.pop_back();
+  while (!pending.empty()) {
+    auto [entity, id] = pending.back();
+    pending.pop_back();
     if (picked[entity].count(id)) continue;
     DALIL_ASSIGN_OR_RETURN(json r, store.Get(Spec(entity), id));
     refs_of(Spec(entity), r);
