@@ -298,14 +298,15 @@ CommandRun SetupVerify(CLI::App* app, const GlobalFlags* g) {
     // The figure index is derived from the records: it must agree with them.
     DALIL_ASSIGN_OR_RETURN(std::vector<std::string> index_problems, store->CheckFigureIndex());
     r.problems.insert(r.problems.end(), index_problems.begin(), index_problems.end());
-    std::printf("Checked %llu leaves, %llu versions, %llu records, %llu signed checkpoints",
+    std::printf("Checked %llu leaves, %llu versions, %llu records, %llu account events and "
+                "reveals, %llu signed checkpoints",
                 static_cast<unsigned long long>(r.leaves), static_cast<unsigned long long>(r.versions),
-                static_cast<unsigned long long>(r.records),
+                static_cast<unsigned long long>(r.records), static_cast<unsigned long long>(r.events),
                 static_cast<unsigned long long>(r.checkpoints));
     if (saved) std::printf(", and the saved checkpoint");
     std::printf(".\n");
     if (r.intact()) {
-      std::printf("INTACT: every record matches its history and the signed log.\n");
+      std::printf("INTACT: every record and account event matches its history and the signed log.\n");
       return Status::Ok();
     }
     for (const auto& p : r.problems) std::printf("TAMPERED: %s\n", p.c_str());

@@ -97,9 +97,17 @@ std::string Quote(const ParsedName& a, const ParsedName& b, std::string_view sep
 
 bool KnownSex(const std::string& s) { return s == "female" || s == "male"; }
 
+struct Reason {
+  Reason(double w, std::string p, size_t n = std::string::npos)
+      : weight(w), phrase(std::move(p)), names_at(n) {}
+  double weight;
+  std::string phrase;
+  size_t names_at;  // where the quoted names start in `phrase`, or npos
+};
+
 struct Scored {
   double score;
-  std::vector<std::pair<double, std::string>> reasons;  // weight, phrase
+  std::vector<Reason> reasons;
 };
 
 // Scores a pair. With `cutoff` > 0, gives up early (score 0, no reasons)
@@ -153,27 +161,28 @@ Scored Score(const Prepared& pa, const Prepared& pb, double cutoff = 0) {
     std::string phrase;
     if (name >= 0.97) {
       phrase = na.arabic() != nb.arabic() ? "names match across scripts " : "names match ";
-      phrase += Quote(na, nb, "~");
     } else if (name >= 0.85) {
       phrase = na.size() != nb.size() ? "one name is a shorter form of the other "
                                       : "names are close variants ";
-      phrase += Quote(na, nb, "~");
     } else if (name >= 0.6) {
-      phrase = "names partly match " + Quote(na, nb, "/");
+      phrase = "names partly match ";
     } else {
-      phrase = "names differ " + Quote(na, nb, "/");
+      phrase = "names differ ";
     }
-    out.reasons.emplace_back(name, std::move(phrase));
+    const size_t names_at = phrase.size();
+    phrase += Quote(na, nb, name >= 0.85 ? "~" : "/");
+    out.reasons.emplace_back(name, std::move(phrase), names_at);
   }
   if (shift > name && shift >= 0.9) {
     score += kChainShifted;
     std::string phrase = generations == 1
         ? "name chains shifted by one generation, likely parent and child "
         : "name chains shifted by two generations, likely grandparent and grandchild ";
-    out.reasons.emplace_back(-kChainShifted, phrase + Quote(*parent, *child, "->"));
+    out.reasons.emplace_back(-kChainShifted, phrase + Quote(*parent, *child, "->"), phrase.size());
   } else if (LooksLikeSiblings(na, nb)) {
-    out.reasons.emplace_back(0.3, "same father's and grandfather's names but different given "
-                                  "names, likely siblings " + Quote(na, nb, "/"));
+    const std::string phrase =
+        "same father's and grandfather's names but different given names, likely siblings ";
+    out.reasons.emplace_back(0.3, phrase + Quote(na, nb, "/"), phrase.size());
   }
   // "Ali Abbas" is thousands of men: a match of short names says little.
   if (std::max(na.size(), nb.size()) <= 2) {
@@ -247,8 +256,13 @@ Candidate ToCandidate(const PersonFacts& a, const PersonFacts& b, Scored s) {
   c.b = b.id;
   c.score = s.score;
   std::stable_sort(s.reasons.begin(), s.reasons.end(),
-                   [](const auto& x, const auto& y) { return x.first > y.first; });
-  for (auto& [weight, phrase] : s.reasons) c.reasons.push_back(std::move(phrase));
+                   [](const Reason& x, const Reason& y) { return x.weight > y.weight; });
+  for (Reason& r : s.reasons) {
+    c.reasons_without_names.push_back(r.names_at == std::string::npos
+                                          ? r.phrase
+                                          : r.phrase.substr(0, r.names_at) + "(names withheld)");
+    c.reasons.push_back(std::move(r.phrase));
+  }
   return c;
 }
 

@@ -45,6 +45,9 @@ struct Candidate {
   // "names match across scripts (محمد علي ~ Mohammed Ali)",
   // "ages differ by 22 years (50 / 22)". Contain names: sensitive.
   std::vector<std::string> reasons;
+  // The same phrases with the quoted names replaced by "(names withheld)":
+  // what the API shows (names only through a recorded reveal).
+  std::vector<std::string> reasons_without_names;
 };
 
 // The threshold at which docs/duplicates.md reports precision and recall.

@@ -153,8 +153,22 @@ void AppendValue(std::string& out, const nlohmann::json& v) {
       out.push_back(']');
       return;
     }
+    case nlohmann::json::value_t::object: {
+      // nlohmann keeps members ordered by their UTF-8 bytes: code point order.
+      out.push_back('{');
+      bool first = true;
+      for (const auto& [key, item] : v.items()) {
+        if (!first) out.push_back(',');
+        first = false;
+        AppendString(out, key);
+        out.push_back(':');
+        AppendValue(out, item);
+      }
+      out.push_back('}');
+      return;
+    }
     default:
-      // Doubles (shortest round-trip text), booleans, objects: rare here.
+      // Doubles (shortest round-trip text), booleans: rare here.
       out += v.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
   }
 }
@@ -236,6 +250,24 @@ std::string CanonicalContent(const model::EntitySpec& spec, const nlohmann::json
   out += ",\"version\":";
   AppendValue(out, Get(record, "version"));
   out.push_back('}');
+  return out;
+}
+
+bool IsEventKind(std::string_view entity) { return entity == kAccountEvent || entity == kReveal; }
+
+std::string EventContent(std::string_view kind, int64_t id, int64_t at, std::string_view actor,
+                         const nlohmann::json& event) {
+  nlohmann::json members = nlohmann::json::object();
+  for (const auto& [key, value] : event.items()) {
+    if (!value.is_null()) members[key] = value;
+  }
+  std::string out = "{\"actor\":";
+  AppendString(out, actor);
+  out += ",\"at\":" + std::to_string(at) + ",\"entity\":";
+  AppendString(out, kind);
+  out += ",\"event\":";
+  AppendValue(out, members);
+  out += ",\"id\":" + std::to_string(id) + "}";
   return out;
 }
 

@@ -50,6 +50,19 @@ std::string CommitSensitive(std::string_view salt, std::string_view field,
 // SHA-256 of the content; 32 zero bytes for a delete (empty content).
 Hash ContentHash(Op op, std::string_view content);
 
+// Events (section 1.3): facts recorded once and never changed, each the
+// leaf of a create at version 1 of its own kind of entry.
+inline constexpr std::string_view kAccountEvent = "account_event";  // a row of account_audit
+inline constexpr std::string_view kReveal = "reveal";              // a row of reveals
+bool IsEventKind(std::string_view entity);
+
+// The canonical content of an event: {"actor", "at", "entity", "event",
+// "id"} as canonical JSON, `event` an object whose null members are left
+// out. `event` must hold only strings, integers, booleans, arrays and
+// objects (no floating-point numbers).
+std::string EventContent(std::string_view kind, int64_t id, int64_t at, std::string_view actor,
+                         const nlohmann::json& event);
+
 }  // namespace dalil::ledger
 
 #endif  // DALIL_LEDGER_LEAF_H_

@@ -7,7 +7,9 @@
 // which is sealed by the SensitiveCodec under FieldSlot{"users",
 // "totp_secret", user id} before it is stored. Every method that changes an
 // account writes one account_audit row in the same transaction, naming the
-// acting principal ("user:<id>", "cli" or "system") and never a secret.
+// acting principal ("user:<id>", "cli" or "system") and never a secret,
+// and appends that row to the ledger as an "account_event" leaf in the same
+// transaction (docs/formats/ledger.md 1.3); reveals likewise ("reveal").
 //
 // Thread safety: safe for concurrent use; calls are serialised.
 #ifndef DALIL_STORE_ACCOUNTS_H_
@@ -82,6 +84,19 @@ struct AuditEntry {
   std::optional<int64_t> user_id;
   std::optional<int64_t> organisation_id;
   nlohmann::json detail;
+};
+
+// One reveal of sensitive fields (docs/security.md, "Revealing
+// identities"): who, what and when; never the values.
+struct Reveal {
+  int64_t id = 0;
+  int64_t at = 0;
+  int64_t user_id = 0;
+  int64_t organisation_id = 0;
+  std::string entity;  // "person", "source", "involvement"
+  int64_t record_id = 0;
+  std::vector<std::string> fields;
+  uint64_t leaf = 0;  // the ledger leaf that records it
 };
 
 // A change to a user row; unset members stay as they are.
@@ -163,6 +178,11 @@ class AccountStore {
                        std::optional<int64_t> user_id, const nlohmann::json& detail) = 0;
   // The latest `limit` audit rows, newest first.
   virtual Result<std::vector<AuditEntry>> ListAudit(int64_t limit) = 0;
+
+  // Records a reveal (actor "user:<user_id>") and its ledger leaf in one
+  // transaction; returns it with id, at and leaf filled. The caller shows
+  // the values only once this succeeded.
+  virtual Result<Reveal> RecordReveal(const Reveal& reveal) = 0;
 };
 
 // Opens the account tables of the SQLite database at `path` on a

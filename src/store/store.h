@@ -109,6 +109,7 @@ struct VerifyReport {
   uint64_t leaves = 0;
   uint64_t versions = 0;
   uint64_t records = 0;
+  uint64_t events = 0;  // account events and reveals (ledger.md 1.3)
   uint64_t checkpoints = 0;
   std::optional<ledger::Checkpoint> latest_checkpoint;
   std::vector<std::string> problems;

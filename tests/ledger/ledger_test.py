@@ -25,7 +25,7 @@ import urllib.request
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from dalil_process import BIN, Server, run  # noqa: E402
+from dalil_process import BIN, Server, Session, add_user, run  # noqa: E402
 
 EM_DASH = "\u2014"
 SENSITIVE = {"person": ("name", "name_variants", "contact", "home_location", "affiliation"),
@@ -35,6 +35,11 @@ PLURAL = {"actor": "actors", "claim": "claims", "evidence": "evidence",
           "outcome": "outcomes", "outcome_update": "outcome-updates",
           "person": "persons", "place": "places", "source": "sources"}
 OPS = {1: "create", 2: "update", 3: "delete"}
+# Events (docs/formats/ledger.md 1.3): kind -> (table, members, JSON members).
+EVENTS = {"account_event": ("account_audit", ("action", "user_id", "organisation_id", "detail"),
+                            ("detail",)),
+          "reveal": ("reveals", ("user_id", "organisation_id", "entity", "record_id", "fields"),
+                     ("fields",))}
 
 
 # --- An independent RFC 6962 / RFC 9162 Merkle tree ------------------------
@@ -177,6 +182,53 @@ def encode_leaf(leaf):
 
 def canonical(obj):
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def event_content(kind, row):
+    """Section 1.3: the canonical content of an event row (a dict of its columns)."""
+    _, members, json_members = EVENTS[kind]
+    event = {}
+    for m in members:
+        if row[m] is None:
+            continue
+        event[m] = json.loads(row[m]) if m in json_members else row[m]
+    return canonical({"actor": row["actor"], "at": row["at"], "entity": kind, "event": event,
+                      "id": row["id"]})
+
+
+def check_events(db):
+    """The independent check of every event (ledger.md 1.3 and 5): each row of
+    an event table recomputes to its leaf's content hash and stored content;
+    each event leaf is a create at version 1 with no prev and has its row.
+    Returns the problems found, and the number of events checked."""
+    problems, leaves = [], {}
+    for r in query(db, "SELECT idx, hex(leaf) AS leaf, prev, content FROM ledger ORDER BY idx"):
+        leaf = decode_leaf(bytes.fromhex(r["leaf"]))
+        if leaf["entity"] not in EVENTS:
+            continue
+        key = (leaf["entity"], leaf["record_id"])
+        if key in leaves:
+            problems.append("%s %d recorded twice" % key)
+        if (leaf["op"], leaf["version"], r["prev"]) != (1, 1, None):
+            problems.append("%s %d is not a single create" % key)
+        if r["content"] is None or sha256(r["content"].encode("utf-8")) != leaf["content_hash"]:
+            problems.append("%s %d: content does not match leaf %d" % (key + (r["idx"],)))
+        leaves[key] = (r["idx"], leaf, r["content"])
+    checked = 0
+    for kind, (table, members, _) in EVENTS.items():
+        for row in query(db, "SELECT id, at, actor, %s FROM %s ORDER BY id" % (", ".join(members), table)):
+            checked += 1
+            found = leaves.pop((kind, row["id"]), None)
+            if found is None:
+                problems.append("%s %d has no leaf" % (kind, row["id"]))
+                continue
+            idx, leaf, content = found
+            want = event_content(kind, row)
+            if (content != want or sha256(want.encode("utf-8")) != leaf["content_hash"] or
+                    leaf["actor"] != row["actor"] or leaf["time"] != row["at"]):
+                problems.append("%s %d differs from leaf %d" % (kind, row["id"], idx))
+    problems += ["%s %d has no row" % key for key in leaves]
+    return problems, checked
 
 
 def parse_note(note):
@@ -527,9 +579,14 @@ class HistoryTest(LedgerCase):
         srv = self.serve()
         leaves = self.fetch_leaves(srv)
         hashes = [leaf_hash(base64.b64decode(l["data"])) for l in leaves]
-        records = sorted({(l["entity"], l["record_id"]) for l in leaves})
+        records = sorted({(l["entity"], l["record_id"]) for l in leaves
+                          if l["entity"] not in EVENTS})
         self.assertGreater(len(records), 100)
-        seen = set()
+        # The other leaves are events (account events here), checked against
+        # their rows by check_events.
+        seen = {l["index"] for l in leaves if l["entity"] in EVENTS}
+        self.assertTrue(seen)
+        self.assertEqual(check_events(self.db)[0], [])
         for entity, record_id in records:
             h = self.check_history(srv, PLURAL[entity], record_id, hashes)
             seen.update(v["leaf_index"] for v in h["versions"])
@@ -601,6 +658,111 @@ class HistoryTest(LedgerCase):
         # The stored chain of versions, from the tombstone back through prev.
         self.assertEqual(self.versions_of("incident", iid), [v["leaf_index"] for v in h["versions"]])
         self.assertIntact(self.verify())
+
+
+# --- 2b. Events: account events and reveals (ledger.md 1.3) -------------------
+
+class EventTest(LedgerCase):
+
+    def reveal_as_documenter(self, srv, person_id):
+        add_user(self.data, "ledger-documenter", "documenter")
+        session = Session(srv, "ledger-documenter")
+        status, body = session.call("POST", "/api/v1/persons/%d/reveal" % person_id)
+        self.assertEqual(status, 200, body)
+        return session, body
+
+    def test_account_events_and_reveals_are_leaves_that_verify(self):
+        srv = self.serve()
+        # The demo person as any response shows it: identities withheld.
+        person = srv.get("/api/v1/persons/1")
+        self.assertNotIn("name", person)
+        self.assertIn("name", person["withheld"]["fields"])
+        session, revealed = self.reveal_as_documenter(srv, 1)
+        name = revealed["fields"]["name"]
+        self.assertTrue(name)
+        leaves = self.fetch_leaves(srv)
+        hashes = [leaf_hash(base64.b64decode(l["data"])) for l in leaves]
+        # The reveal's leaf: who, what, when, and the content hash of its row.
+        rl = leaves[revealed["ledger_leaf"]]
+        self.assertEqual((rl["entity"], rl["record_id"], rl["operation"], rl["version"]),
+                         ("reveal", revealed["reveal_id"], "create", 1))
+        self.assertEqual(rl["actor"], "user:%d" % session.user["id"])
+        row = query(self.db, "SELECT id, at, actor, user_id, organisation_id, entity, record_id, "
+                             "fields FROM reveals WHERE id = %d" % revealed["reveal_id"])[0]
+        content = event_content("reveal", row)
+        self.assertEqual(json.loads(content)["event"],
+                         {"user_id": session.user["id"], "organisation_id": session.user["organisation_id"],
+                          "entity": "person", "record_id": 1,
+                          "fields": ["name", "name_variants", "contact", "home_location", "affiliation"]})
+        self.assertEqual(b64(sha256(content.encode())), rl["content_hash"])
+        # Its inclusion in the signed checkpoint, checked here.
+        note = srv.text("/api/v1/ledger/checkpoint")
+        _, _, size, root, _ = parse_note(note)
+        self.assertEqual(root, mth(hashes[:size]))
+        p = srv.get("/api/v1/ledger/proof/inclusion?index=%d&size=%d" % (revealed["ledger_leaf"], size))
+        self.assertTrue(verify_inclusion(revealed["ledger_leaf"], size, hashes[revealed["ledger_leaf"]],
+                                         [base64.b64decode(x) for x in p["proof"]], root))
+        # Account events: the test users' creation, the token, the sign-in.
+        actions = [r["action"] for r in query(self.db, "SELECT action FROM account_audit ORDER BY id")]
+        self.assertLessEqual({"organisation.create", "user.create", "token.create", "session.create"},
+                             set(actions))
+        problems, checked = check_events(self.db)
+        self.assertEqual(problems, [])
+        self.assertEqual(checked, len(actions) + 1)
+        self.assertEqual(checked, sum(1 for l in leaves if l["entity"] in EVENTS))
+        # Nothing revealed is in the ledger, the reveal's row or the access log.
+        srv.stop()
+        dump = subprocess.run(["sqlite3", self.db, ".dump ledger", ".dump reveals",
+                               ".dump account_audit"], capture_output=True, timeout=60).stdout
+        log = open(os.path.join(self.data, "logs", "access.log"), "rb").read()
+        for blob in (dump, log):
+            self.assertNotIn(name.encode("utf-8"), blob)
+            self.assertNotIn(json.dumps(name)[1:-1].encode(), blob)
+        self.assertIntact(self.verify())
+
+    def test_tampered_events_are_reported_by_both_verifiers(self):
+        srv = self.serve()
+        _, revealed = self.reveal_as_documenter(srv, 2)
+        srv.stop()
+        self.assertIntact(self.verify())
+        self.assertEqual(check_events(self.db)[0], [])
+        audit = query(self.db, "SELECT id FROM account_audit WHERE action = 'session.create'")[0]["id"]
+        rid = revealed["reveal_id"]
+        # The triggers refuse edits through SQL ...
+        r = subprocess.run(["sqlite3", self.db, "UPDATE reveals SET record_id = 3 WHERE id = %d" % rid],
+                           capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("append-only", r.stderr)
+        # ... an attacker drops them first.
+        drop = ("DROP TRIGGER reveals_no_update; DROP TRIGGER reveals_no_delete; "
+                "DROP TRIGGER account_audit_no_update; DROP TRIGGER account_audit_no_delete;")
+        cases = [
+            ("an edited reveal (another record)", "UPDATE reveals SET record_id = 3 WHERE id = %d;" % rid,
+             ("reveal %d" % rid, "edited outside Dalil")),
+            ("a deleted reveal", "DELETE FROM reveals WHERE id = %d;" % rid,
+             ("reveal %d" % rid, "deleted outside Dalil")),
+            ("an edited account event", "UPDATE account_audit SET actor = 'system' WHERE id = %d;" % audit,
+             ("account_event %d" % audit, "edited outside Dalil")),
+            ("an inserted account event",
+             "INSERT INTO account_audit (at, actor, action, detail) VALUES (1, 'cli', 'user.create', '{}');",
+             ("account_event", "inserted outside Dalil")),
+            ("an altered event content",
+             "UPDATE ledger SET content = replace(content, '\"reveal\"', '\"revea1\"') "
+             "WHERE idx = %d;" % revealed["ledger_leaf"],
+             ("reveal %d" % rid, "event altered")),
+        ]
+        sql(self.db, "PRAGMA wal_checkpoint(TRUNCATE);")
+        backup = self.path("intact.db")
+        shutil.copy(self.db, backup)
+        for what, script, phrases in cases:
+            with self.subTest(what):
+                for extra in ("-wal", "-shm"):
+                    if os.path.exists(self.db + extra):
+                        os.remove(self.db + extra)
+                shutil.copy(backup, self.db)
+                sql(self.db, drop + script)
+                self.assertTampered(self.verify(), *phrases)
+                self.assertNotEqual(check_events(self.db)[0], [], what)
 
 
 # --- 3. Checkpoint signatures checked with openssl ----------------------------

@@ -27,7 +27,7 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from dalil_process import BIN, Server, run  # noqa: E402
+from dalil_process import BIN, Server, Session, add_user, run  # noqa: E402
 
 # Exit codes from src/base/error_map.cc.
 EXIT_INVALID, EXIT_NOT_FOUND, EXIT_UNAUTHENTICATED = 2, 3, 8
@@ -162,15 +162,41 @@ class AtRestTest(unittest.TestCase):
         self.assert_nowhere(leaks, [("error", json.dumps(e).encode()) for _, e in errors],
                             "error responses")
 
-        # Reading back is unchanged for loopback callers (no accounts yet).
+        # No response shows them, whatever the caller's role: every read,
+        # listing, history, figure and duplicate suggestion, as each role
+        # (docs/security.md 14).
+        readers = {"admin": srv.token}
+        for role in ("viewer", "documenter", "reviewer", "coordinator"):
+            add_user(self.data, "canary-" + role, role)
+            made = run("user", "token", "canary-" + role, "--name", "canary", "--days", "1",
+                       data_dir=self.data)
+            self.assertEqual(made.returncode, 0, made.stderr)
+            readers[role] = made.stdout.strip()
+        ids = {"persons": person["id"], "sources": source["id"], "involvements": involvement["id"]}
+        paths = ["/api/v1/figures", "/api/v1/figures?by=governorate", "/api/v1/persons/duplicates",
+                 "/api/v1/persons/duplicates?threshold=0", "/api/v1/export?format=json",
+                 "/api/v1/ledger/leaves"]
+        for plural, rid in ids.items():
+            paths += ["/api/v1/%s/%d" % (plural, rid), "/api/v1/%s?limit=500" % plural,
+                      "/api/v1/%s/%d/history" % (plural, rid)]
+        for role, token in readers.items():
+            for path in paths:
+                status, body = srv.raw("GET", path, headers={"Authorization": "Bearer " + token})
+                self.assertEqual(status, 200, (role, path, body[:300]))
+                self.assert_nowhere(leaks, [(path, body)], "response to " + role)
         got = srv.get("/api/v1/persons/%d" % person["id"])
-        self.assertEqual(got["name"], person_body["name"])
-        self.assertEqual(got["name_variants"], person_body["name_variants"])
-        self.assertEqual(got["home_location"], person_body["home_location"])
-        self.assertEqual(got["contact"], new_contact)
-        self.assertEqual(srv.get("/api/v1/involvements/%d" % involvement["id"])["perpetrator_names"],
-                         perpetrators)
-        self.assertEqual(srv.get("/api/v1/sources/%d" % source["id"])["witness_identity"], witness)
+        self.assertEqual(sorted(got["withheld"]["fields"]), sorted(person_body))
+        self.assertEqual(got["withheld"]["reveal"], "POST /api/v1/persons/%d/reveal" % person["id"])
+        # A documenter signed in with a password sees them, by a recorded reveal.
+        session = Session(srv, "canary-documenter")
+        shown = {}
+        for plural, rid in ids.items():
+            status, body = session.call("POST", "/api/v1/%s/%d/reveal" % (plural, rid))
+            self.assertEqual(status, 200, body)
+            shown[plural] = body["fields"]
+        self.assertEqual(shown["persons"], dict(person_body, contact=new_contact))
+        self.assertEqual(shown["involvements"], {"perpetrator_names": perpetrators})
+        self.assertEqual(shown["sources"], {"witness_identity": witness})
         status, content = srv.raw("GET", "/api/v1/evidence/%d/content" % evidence["id"])
         self.assertEqual((status, content), (200, evidence_bytes))
         # The public record of the ledger carries commitments, not values.
@@ -274,7 +300,10 @@ class AtRestTest(unittest.TestCase):
         r = run("verify", data_dir=self.data)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         srv = Server(self.data)
-        self.assertEqual(srv.get("/api/v1/persons/%d" % person["id"])["name"], name)
+        add_user(self.data, "legacy-documenter", "documenter")
+        status, got = Session(srv, "legacy-documenter").call(
+            "POST", "/api/v1/persons/%d/reveal" % person["id"])
+        self.assertEqual((status, got["fields"]["name"]), (200, name))
         self.assertEqual(srv.raw("GET", "/api/v1/evidence/%d/content" % evidence["id"]),
                          (200, photo))
         srv.stop()
@@ -327,7 +356,14 @@ class AtRestTest(unittest.TestCase):
     def test_rotation_while_the_server_reads_and_writes(self):
         self.init(demo=True)
         srv = Server(self.data)
+        add_user(self.data, "rotation-documenter", "documenter")
+        session = Session(srv, "rotation-documenter")
         persons = srv.get("/api/v1/persons?limit=100")["items"]
+        for p in persons:
+            status, body = session.call("POST", "/api/v1/persons/%d/reveal" % p["id"],
+                                        {"fields": ["name"]})
+            self.assertEqual(status, 200, body)
+            p["name"] = body["fields"]["name"]
         evidence = srv.get("/api/v1/evidence?limit=100")["items"]
         self.assertTrue(persons and evidence)
         leaves = srv.get("/api/v1/ledger/leaves")
@@ -347,9 +383,15 @@ class AtRestTest(unittest.TestCase):
         def reader():
             while not stop.is_set():
                 for p in persons:
+                    # Decrypted by the server whether shown or withheld;
+                    # revealed (each reveal a ledger leaf beside the writes).
                     status, got = srv.call("GET", "/api/v1/persons/%d" % p["id"])
-                    if status != 200 or got["name"] != p["name"]:
+                    if status != 200:
                         failures.append((status, p["id"]))
+                    status, got = session.call("POST", "/api/v1/persons/%d/reveal" % p["id"],
+                                               {"fields": ["name"]})
+                    if status != 200 or got["fields"]["name"] != p["name"]:
+                        failures.append((status, "reveal", p["id"]))
                 for e in evidence:
                     status, _ = srv.raw("GET", "/api/v1/evidence/%d/content" % e["id"])
                     if status != 200:
@@ -389,7 +431,9 @@ class AtRestTest(unittest.TestCase):
         self.assertEqual(srv.get("/api/v1/ledger/leaves?start=0&end=%d" % size_before)["items"],
                          leaves_before)
         for p in persons:
-            self.assertEqual(srv.get("/api/v1/persons/%d" % p["id"])["name"], p["name"])
+            status, got = session.call("POST", "/api/v1/persons/%d/reveal" % p["id"],
+                                       {"fields": ["name"]})
+            self.assertEqual((status, got["fields"]["name"]), (200, p["name"]))
         rc, _, err = srv.stop()
         self.assertEqual(rc, 0, err)
         r = run("verify", data_dir=self.data)

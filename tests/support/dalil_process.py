@@ -38,6 +38,45 @@ def admin_token(data_dir, role="admin"):
     return made.stdout.strip() if made.returncode == 0 else None
 
 
+def add_user(data_dir, name, role, password=TEST_PASSWORD):
+    """Adds a user with a known password (no second factor: use a role
+    below reviewer to sign in with a password alone)."""
+    r = run("user", "add", name, "--role", role, "--password-stdin", data_dir=data_dir,
+            input=password + "\n")
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+class Session:
+    """A signed-in browser on `server`: the session cookie and its CSRF token."""
+
+    def __init__(self, server, username, password=TEST_PASSWORD):
+        self.server = server
+        status, raw, headers = self._send("POST", "/api/v1/session",
+                                          {"username": username, "password": password}, {})
+        assert status == 201, (status, raw)
+        cookie = headers["Set-Cookie"]
+        self.cookie = cookie[:cookie.index(";")]
+        self.csrf = json.loads(raw)["csrf_token"]
+        self.user = json.loads(raw)["user"]
+
+    def _send(self, method, path, body, headers):
+        data = None if body is None else json.dumps(body).encode()
+        h = {"Content-Type": "application/json"}
+        h.update(headers)
+        req = urllib.request.Request(self.server.url + path, data=data, method=method, headers=h)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read(), r.headers
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(), e.headers
+
+    def call(self, method, path, body=None):
+        status, raw, _ = self._send(method, path, body,
+                                    {"Cookie": self.cookie, "X-CSRF-Token": self.csrf})
+        return status, json.loads(raw) if raw else None
+
+
 class Server:
     """Starts `dalil serve --port 0` and reads the URL it prints."""
 

@@ -11,6 +11,7 @@
 #include "figures/render.h"
 #include "figures/vague.h"
 #include "http/api/respond.h"
+#include "http/api/sensitive.h"
 
 namespace dalil::embedded {
 std::string_view index_html();
@@ -154,7 +155,7 @@ class EntityHandlers {
     auto r = store_->List(spec_, *q);
     if (!r.ok()) return Error(r.status());
     json items = json::array();
-    for (auto& it : r->items) items.push_back(std::move(it));
+    for (auto& it : r->items) items.push_back(WithholdSensitive(spec_, std::move(it)));
     return JsonResponse(200, {{"items", std::move(items)},
                               {"total", r->total},
                               {"limit", q->limit},
@@ -166,7 +167,7 @@ class EntityHandlers {
     if (!id.ok()) return Error(id.status());
     auto r = store_->Get(spec_, *id);
     if (!r.ok()) return Error(r.status());
-    return JsonResponse(200, *r);
+    return JsonResponse(200, WithholdSensitive(spec_, std::move(r).value()));
   }
 
   Response Create(Request& req) {
@@ -182,7 +183,7 @@ class EntityHandlers {
     if (Status s = CheckFieldRules(req, spec_, *body, nullptr); !s.ok()) return Error(s);
     auto r = store_->Create(ActorOf(req), spec_, *body);
     if (!r.ok()) return Error(r.status());
-    Response resp = JsonResponse(201, *r);
+    Response resp = JsonResponse(201, WithholdSensitive(spec_, *r));
     resp.headers.emplace_back("Location", "/api/v1/" + std::string(spec_.plural) + "/" +
                                               std::to_string((*r)["id"].get<int64_t>()));
     return resp;
@@ -204,7 +205,7 @@ class EntityHandlers {
     }
     auto r = store_->Update(ActorOf(req), spec_, *id, *body);
     if (!r.ok()) return Error(r.status());
-    return JsonResponse(200, *r);
+    return JsonResponse(200, WithholdSensitive(spec_, std::move(r).value()));
   }
 
   Response Delete(Request& req) {
@@ -440,6 +441,7 @@ void RegisterRoutes(http::Router& router, store::Store* store,
   RegisterLedgerRoutes(router, store, options);
   RegisterImportRoutes(router, store, blobs, options);
   RegisterAuthRoutes(router, options.accounts, options);
+  RegisterRevealRoutes(router, store, options);
   router.Add("GET", "/api/v1/figures",
              "Casualty figures from verified records, with the records behind them",
              Access::AtLeast(Role::kViewer), [store, options](Request& req) {
@@ -480,7 +482,7 @@ void RegisterRoutes(http::Router& router, store::Store* store,
                json items = json::array();
                for (const auto& c : *found) {
                  items.push_back({{"person_a", c.a}, {"person_b", c.b}, {"score", c.score},
-                                  {"reasons", c.reasons}});
+                                  {"reasons", c.reasons_without_names}});
                }
                return JsonResponse(200, {{"items", items}, {"threshold", threshold}});
              });

@@ -65,6 +65,10 @@ void RegisterImportRoutes(http::Router& router, store::Store* store,
 void RegisterAuthRoutes(http::Router& router, store::AccountStore* accounts,
                         const ApiOptions& options);
 
+// POST /api/v1/<plural>/{id}/reveal for every entity with sensitive fields
+// (sensitive.cc); called by RegisterRoutes.
+void RegisterRevealRoutes(http::Router& router, store::Store* store, const ApiOptions& options);
+
 // The login_throttle key of a user's failure counter; the CLI clears it when
 // it resets a password.
 std::string AccountKey(int64_t user_id);

@@ -66,7 +66,10 @@ json FieldSchema(const model::Field& f) {
     s["description"] = f.description;
   }
   if (f.read_only) s["readOnly"] = true;
-  if (f.sensitive) s["x-sensitive"] = true;
+  if (f.sensitive) {
+    s["x-sensitive"] = true;
+    s["writeOnly"] = true;  // sent in writes, never in responses: withheld, shown by a reveal
+  }
   if (!f.required) s["nullable"] = true;
   return s;
 }
@@ -86,6 +89,14 @@ json EntitySchema(const model::EntitySpec& spec) {
   for (const auto& f : spec.fields) {
     props[std::string(f.name)] = FieldSchema(f);
     if (f.required) required.push_back(f.name);
+  }
+  if (spec.HasSensitiveFields()) {
+    props["withheld"] = {
+        {"type", "object"}, {"readOnly", true},
+        {"description", "In responses, instead of the sensitive (x-sensitive) fields that hold a "
+                        "value: their names and the route that reveals them (recorded in the ledger)."},
+        {"properties", {{"fields", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                        {"reveal", {{"type", "string"}}}}}};
   }
   json s = {{"type", "object"},
             {"description", spec.description},
@@ -267,6 +278,27 @@ json BuildOpenApi(const http::Router& router) {
       op["responses"]["413"] = {{"description", "File too large"}};
     }
     if (route.pattern == "/api/v1/imports/{id}") op["responses"].update(ErrorResponses({404}));
+    if (EndsWith(route.pattern, "/reveal")) {
+      spec = nullptr;
+      op["requestBody"] = {
+          {"required", false},
+          {"description", "Optional: {\"fields\": [...]} to reveal only these sensitive fields "
+                          "(default: all of them)."},
+          {"content", {{"application/json", {{"schema", {
+              {"type", "object"},
+              {"properties", {{"fields", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}}}}}}}};
+      op["responses"]["200"] = {
+          {"description", "The plaintext of the fields, after the reveal was recorded in the ledger"},
+          {"content", {{"application/json", {{"schema", {
+              {"type", "object"},
+              {"properties", {{"entity", {{"type", "string"}}},
+                              {"id", {{"type", "integer"}}},
+                              {"fields", {{"type", "object"}}},
+                              {"revealed_at", {{"type", "string"}, {"format", "date-time"}}},
+                              {"reveal_id", {{"type", "integer"}}},
+                              {"ledger_leaf", {{"type", "integer"}}}}}}}}}}}};
+      op["responses"].update(ErrorResponses({400, 404}));
+    }
     if (history || route.pattern.rfind("/api/v1/ledger/", 0) == 0) {
       spec = nullptr;  // documented below as ledger routes
       for (const auto& [name, desc] : LedgerParams(route.pattern)) {

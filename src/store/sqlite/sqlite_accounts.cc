@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "ledger/leaf.h"
 #include "store/accounts.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/sqlite_ledger.h"
 
 namespace dalil::store {
 namespace {
@@ -439,7 +441,32 @@ class SqliteAccounts : public AccountStore {
   Status Audit(const std::string& actor, const std::string& action, std::optional<int64_t> user_id,
                const json& detail) override {
     std::lock_guard<std::mutex> lock(mu_);
-    return AuditLocked(actor, action, user_id, std::nullopt, detail);
+    return Txn([&] { return AuditLocked(actor, action, user_id, std::nullopt, detail); });
+  }
+
+  Result<Reveal> RecordReveal(const Reveal& r) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Reveal out = r;
+    Status s = Txn([&]() -> Status {
+      DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached(
+          "INSERT INTO reveals (at, actor, user_id, organisation_id, entity, record_id, fields) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      out.at = clock_->NowSeconds();
+      st->BindInt(1, out.at);
+      st->BindText(2, "user:" + std::to_string(r.user_id));
+      st->BindInt(3, r.user_id);
+      st->BindInt(4, r.organisation_id);
+      st->BindText(5, r.entity);
+      st->BindInt(6, r.record_id);
+      st->BindText(7, json(r.fields).dump());
+      DALIL_RETURN_IF_ERROR(st->Run());
+      out.id = db_->LastInsertRowId();
+      DALIL_ASSIGN_OR_RETURN(out.leaf, sqlite_ledger::AppendEvent(db_.get(), frontier_,
+                                                                  ledger::kReveal, out.id));
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    return out;
   }
 
   Result<std::vector<AuditEntry>> ListAudit(int64_t limit) override {
@@ -459,7 +486,9 @@ class SqliteAccounts : public AccountStore {
   }
 
  private:
-  // Runs fn in a write transaction; mu_ must be held.
+  // Runs fn in a write transaction; mu_ must be held. The ledger frontier
+  // is brought up to date inside each transaction (sqlite_ledger::CatchUp),
+  // so a rollback needs no restoring.
   Status Txn(const std::function<Status()>& fn) {
     DALIL_RETURN_IF_ERROR(db_->Exec("BEGIN IMMEDIATE"));
     Status s = fn();
@@ -480,7 +509,11 @@ class SqliteAccounts : public AccountStore {
     BindOpt(*st, 4, user_id);
     BindOpt(*st, 5, organisation_id);
     st->BindText(6, detail.dump(-1, ' ', false, json::error_handler_t::replace));
-    return st->Run();
+    DALIL_RETURN_IF_ERROR(st->Run());
+    // The same row, as a ledger leaf, in the same transaction.
+    return sqlite_ledger::AppendEvent(db_.get(), frontier_, ledger::kAccountEvent,
+                                      db_->LastInsertRowId())
+        .status();
   }
 
   Status SetColumn(const std::string& sql, int64_t id, int64_t now, bool twice = false) {
@@ -534,6 +567,7 @@ class SqliteAccounts : public AccountStore {
 
   std::mutex mu_;
   std::unique_ptr<Database> db_;
+  ledger::Frontier frontier_;  // the ledger's right edge, as last seen
   std::shared_ptr<const SensitiveCodec> codec_;
   const Clock* clock_;
 };

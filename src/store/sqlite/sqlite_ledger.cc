@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_ledger.h"
 
 #include <sodium.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <bit>
@@ -50,6 +51,33 @@ Result<Hash> DbTree::Node(int level, uint64_t index) {
                                  std::to_string(index)).c_str());
 }
 
+namespace {
+
+// Writes the ledger row of `leaf` (whose sequence is frontier.size()) with
+// the tree nodes it completes, and advances `frontier`.
+Status InsertLeaf(Database* db, ledger::Frontier& frontier, const ledger::Leaf& leaf,
+                  std::optional<uint64_t> prev, const std::string* content, std::string_view salt,
+                  const std::string* sealed) {
+  const std::string data = ledger::EncodeLeaf(leaf);
+  std::string hashes;
+  for (const ledger::NodeRef& n : frontier.Append(ledger::LeafHash(data))) {
+    hashes.append(AsBytes(n.hash));
+  }
+  DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
+      "INSERT INTO ledger (idx, leaf, hashes, prev, content, salt, secrets) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  st->BindInt(1, static_cast<int64_t>(leaf.sequence));
+  st->BindBlob(2, data);
+  st->BindBlob(3, hashes);
+  if (prev) st->BindInt(4, static_cast<int64_t>(*prev)); else st->BindNull(4);
+  if (content) st->BindText(5, *content); else st->BindNull(5);
+  if (salt.empty()) st->BindNull(6); else st->BindBlob(6, salt);
+  if (sealed) st->BindBlob(7, *sealed); else st->BindNull(7);
+  return st->Run();
+}
+
+}  // namespace
+
 Status Append(Database* db, const SensitiveCodec& codec, ledger::Frontier& frontier,
               const Change& c) {
   const uint64_t idx = frontier.size();
@@ -80,22 +108,8 @@ Status Append(Database* db, const SensitiveCodec& codec, ledger::Frontier& front
                           .op = c.op,
                           .version = static_cast<uint64_t>(c.version),
                           .content_hash = ledger::ContentHash(c.op, content)};
-  const std::string data = ledger::EncodeLeaf(leaf);
-  std::string hashes;
-  for (const ledger::NodeRef& n : frontier.Append(ledger::LeafHash(data))) {
-    hashes.append(AsBytes(n.hash));
-  }
-  DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
-      "INSERT INTO ledger (idx, leaf, hashes, prev, content, salt, secrets) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)"));
-  st->BindInt(1, static_cast<int64_t>(idx));
-  st->BindBlob(2, data);
-  st->BindBlob(3, hashes);
-  if (c.prev) st->BindInt(4, static_cast<int64_t>(*c.prev)); else st->BindNull(4);
-  if (c.record) st->BindText(5, content); else st->BindNull(5);
-  if (salt.empty()) st->BindNull(6); else st->BindBlob(6, salt);
-  if (has_secrets) st->BindBlob(7, sealed); else st->BindNull(7);
-  DALIL_RETURN_IF_ERROR(st->Run());
+  DALIL_RETURN_IF_ERROR(InsertLeaf(db, frontier, leaf, c.prev, c.record ? &content : nullptr, salt,
+                                   has_secrets ? &sealed : nullptr));
   if (c.op == ledger::Op::kDelete) {
     DALIL_ASSIGN_OR_RETURN(auto t, db->Cached(
         "INSERT INTO ledger_tombstones (entity, entity_id, leaf) VALUES (?, ?, ?)"));
@@ -105,6 +119,113 @@ Status Append(Database* db, const SensitiveCodec& codec, ledger::Frontier& front
     DALIL_RETURN_IF_ERROR(t->Run());
   }
   return Status::Ok();
+}
+
+Status CatchUp(Database* db, ledger::Frontier& frontier) {
+  DALIL_ASSIGN_OR_RETURN(uint64_t n, Size(db));
+  if (n == frontier.size()) return Status::Ok();
+  DbTree tree(db);
+  auto loaded = ledger::Frontier::Load(tree, n);
+  if (!loaded.ok()) {
+    return Status::Corruption("the ledger's tree cannot be loaded (" + loaded.status().message() +
+                              "); run dalil verify");
+  }
+  frontier = std::move(loaded).value();
+  return Status::Ok();
+}
+
+const std::vector<EventTable>& EventTables() {
+  static const std::vector<EventTable> kTables = {
+      {ledger::kAccountEvent, "account_audit", {"action", "user_id", "organisation_id", "detail"},
+       {"detail"}},
+      {ledger::kReveal, "reveals", {"user_id", "organisation_id", "entity", "record_id", "fields"},
+       {"fields"}},
+  };
+  return kTables;
+}
+
+namespace {
+
+const EventTable* FindEventTable(std::string_view kind) {
+  for (const EventTable& t : EventTables()) {
+    if (t.kind == kind) return &t;
+  }
+  return nullptr;
+}
+
+std::string EventSelect(const EventTable& t) {
+  std::string sql = "SELECT id, at, actor";
+  for (std::string_view c : t.columns) sql += ", " + std::string(c);
+  return sql + " FROM " + std::string(t.table);
+}
+
+// The canonical content of the event row `st` points at (EventSelect).
+Result<std::string> EventRowContent(const EventTable& t, const sqlite::Statement& st) {
+  json event = json::object();
+  for (size_t i = 0; i < t.columns.size(); ++i) {
+    const int col = 3 + static_cast<int>(i);
+    const std::string name(t.columns[i]);
+    if (st.IsNull(col)) continue;
+    const bool is_json = std::find(t.json_columns.begin(), t.json_columns.end(), t.columns[i]) !=
+                         t.json_columns.end();
+    if (is_json) {
+      json v = json::parse(st.Text(col), nullptr, /*allow_exceptions=*/false);
+      if (v.is_discarded()) {
+        return Status::Corruption(std::string(t.table) + " row " + std::to_string(st.Int(0)) +
+                                  ": column " + name + " is not JSON");
+      }
+      event[name] = std::move(v);
+    } else if (st.ColumnType(col) == SQLITE_INTEGER) {
+      event[name] = st.Int(col);
+    } else {
+      event[name] = st.Text(col);
+    }
+  }
+  return ledger::EventContent(t.kind, st.Int(0), st.Int(1), st.Text(2), event);
+}
+
+// Appends the leaf of the event row `st` points at.
+Result<uint64_t> AppendEventRow(Database* db, ledger::Frontier& frontier, const EventTable& t,
+                                const sqlite::Statement& st) {
+  DALIL_ASSIGN_OR_RETURN(std::string content, EventRowContent(t, st));
+  const uint64_t idx = frontier.size();
+  const ledger::Leaf leaf{.sequence = idx,
+                          .time = static_cast<uint64_t>(st.Int(1)),
+                          .actor = st.Text(2),
+                          .entity = std::string(t.kind),
+                          .record_id = static_cast<uint64_t>(st.Int(0)),
+                          .op = ledger::Op::kCreate,
+                          .version = 1,
+                          .content_hash = ledger::ContentHash(ledger::Op::kCreate, content)};
+  DALIL_RETURN_IF_ERROR(InsertLeaf(db, frontier, leaf, std::nullopt, &content, "", nullptr));
+  return idx;
+}
+
+}  // namespace
+
+Result<uint64_t> AppendEvent(Database* db, ledger::Frontier& frontier, std::string_view kind,
+                             int64_t id) {
+  const EventTable* t = FindEventTable(kind);
+  if (t == nullptr) return Status::Internal("no event table for " + std::string(kind));
+  DALIL_RETURN_IF_ERROR(CatchUp(db, frontier));
+  DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(EventSelect(*t) + " WHERE id = ?"));
+  st->BindInt(1, id);
+  DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return Status::Internal(std::string(t->table) + " has no row " + std::to_string(id));
+  return AppendEventRow(db, frontier, *t, *st);
+}
+
+Status AppendAllEvents(Database* db, ledger::Frontier& frontier, std::string_view kind) {
+  const EventTable* t = FindEventTable(kind);
+  if (t == nullptr) return Status::Internal("no event table for " + std::string(kind));
+  DALIL_RETURN_IF_ERROR(CatchUp(db, frontier));
+  DALIL_ASSIGN_OR_RETURN(sqlite::Statement st, db->Prepare(EventSelect(*t) + " ORDER BY id"));
+  while (true) {
+    DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Status::Ok();
+    DALIL_ASSIGN_OR_RETURN(uint64_t idx, AppendEventRow(db, frontier, *t, st));
+    (void)idx;
+  }
 }
 
 Result<int64_t> MaxIdEver(Database* db, const model::EntitySpec& spec) {
@@ -336,6 +457,63 @@ Status DigestRecords(Database* db, const SensitiveCodec& codec, std::vector<RowD
   return Status::Ok();
 }
 
+// What an event table says about one event.
+struct EventDigest {
+  size_t table = 0;  // index in EventTables()
+  int64_t id = 0;
+  Hash content_hash{};
+  std::string error;  // the row could not be read
+};
+
+// What the log says about one event.
+struct EventLeaf {
+  uint64_t leaf = 0;
+  Hash content_hash{};
+  bool seen_row = false;
+};
+
+Status DigestEvents(Database* db, std::vector<EventDigest>* out) {
+  const auto& tables = EventTables();
+  for (size_t t = 0; t < tables.size(); ++t) {
+    DALIL_ASSIGN_OR_RETURN(sqlite::Statement st, db->Prepare(EventSelect(tables[t]) + " ORDER BY id"));
+    while (true) {
+      DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      EventDigest d{.table = t, .id = st.Int(0)};
+      auto content = EventRowContent(tables[t], st);
+      if (content.ok()) d.content_hash = ledger::Sha256(*content);
+      else d.error = content.status().message();
+      out->push_back(std::move(d));
+    }
+  }
+  return Status::Ok();
+}
+
+// Section 5, check 2, for an event leaf: a create at version 1 pointing
+// back at nothing, with content hashing to the leaf's content hash, and
+// each event recorded once.
+void CheckEventLeaf(uint64_t idx, const ledger::Leaf& leaf, bool no_prev,
+                    const std::optional<std::string>& content,
+                    std::map<std::pair<std::string, int64_t>, EventLeaf>& events,
+                    Problems& problems) {
+  const int64_t id = static_cast<int64_t>(leaf.record_id);
+  const std::string what = Label(leaf.entity, id) + " at " + Leaf(idx);
+  if (leaf.op != ledger::Op::kCreate || leaf.version != 1 || !no_prev) {
+    problems.Add(what + " is not a single create at version 1 (an event is never changed)");
+  }
+  if (!content) {
+    problems.Add(what + ": its content is missing");
+  } else if (ledger::Sha256(*content) != leaf.content_hash) {
+    problems.Add(what + ": its stored content does not match the hash in " + Leaf(idx) +
+                 " (event altered)");
+  }
+  auto [it, inserted] = events.try_emplace({leaf.entity, id}, EventLeaf{idx, leaf.content_hash});
+  if (!inserted) {
+    problems.Add(what + " records the same event as " + Leaf(it->second.leaf) +
+                 " (event recorded twice)");
+  }
+}
+
 struct CheckpointRow {
   uint64_t size;
   std::string root;
@@ -363,8 +541,12 @@ Result<VerifyReport> Verify(Database* log_db, Database* records_db, const Sensit
 
   // The records are hashed on a second thread while this one reads the log.
   std::vector<RowDigest> digests;
+  std::vector<EventDigest> event_digests;
   Status digest_status;
-  std::thread digester([&] { digest_status = DigestRecords(records_db, codec, &digests); });
+  std::thread digester([&] {
+    digest_status = DigestRecords(records_db, codec, &digests);
+    if (digest_status.ok()) digest_status = DigestEvents(records_db, &event_digests);
+  });
 
   std::vector<CheckpointRow> checkpoints;
   {
@@ -388,6 +570,7 @@ Result<VerifyReport> Verify(Database* log_db, Database* records_db, const Sensit
 
   // 1. The log, leaf by leaf.
   std::unordered_map<uint64_t, RecordState> records;
+  std::map<std::pair<std::string, int64_t>, EventLeaf> events;  // (kind, id)
   ledger::Frontier frontier;
   bool tree_intact = true;  // false after a missing leaf: the tree cannot be rebuilt
   uint64_t node_mismatches = 0;
@@ -433,6 +616,12 @@ Result<VerifyReport> Verify(Database* log_db, Database* records_db, const Sensit
       if (leaf->sequence != idx) {
         problems.Add(Leaf(idx) + " holds sequence number " + std::to_string(leaf->sequence) +
                      " (leaves reordered or replaced)");
+      }
+      if (ledger::IsEventKind(leaf->entity)) {
+        CheckEventLeaf(idx, *leaf, st->IsNull(3),
+                       st->IsNull(4) ? std::nullopt : std::optional<std::string>(st->Text(4)),
+                       events, problems);
+        continue;
       }
       const int e = EntityIndex(leaf->entity);
       if (e < 0) {
@@ -543,6 +732,31 @@ Result<VerifyReport> Verify(Database* log_db, Database* records_db, const Sensit
                    ") is missing from the database (deleted outside Dalil)");
     }
   }
+  // 2b. Every event row against its leaf, and every event leaf against its row.
+  for (const EventDigest& d : event_digests) {
+    ++report.events;
+    const EventTable& t = EventTables()[d.table];
+    const std::string label = Label(t.kind, d.id);
+    auto it = events.find({std::string(t.kind), d.id});
+    if (it == events.end()) {
+      problems.Add(label + " (" + std::string(t.table) + " row " + std::to_string(d.id) +
+                   ") has no leaf in the log (inserted outside Dalil, or its leaf was removed)");
+      continue;
+    }
+    it->second.seen_row = true;
+    if (!d.error.empty()) {
+      problems.Add(label + " cannot be read: " + d.error);
+    } else if (d.content_hash != it->second.content_hash) {
+      problems.Add(label + " differs from its leaf " + std::to_string(it->second.leaf) +
+                   " (edited outside Dalil)");
+    }
+  }
+  for (const auto& [key_, ev] : events) {
+    if (!ev.seen_row) {
+      problems.Add(Label(key_.first, key_.second) + " recorded at " + Leaf(ev.leaf) +
+                   " is missing from the database (deleted outside Dalil)");
+    }
+  }
   {
     DALIL_ASSIGN_OR_RETURN(auto st, log_db->Cached("SELECT entity, entity_id, leaf FROM ledger_tombstones"));
     while (true) {
@@ -597,7 +811,7 @@ Result<VerifyReport> Verify(Database* log_db, Database* records_db, const Sensit
     if (saved) check(*saved, "the saved checkpoint");
     else problems.Add("the saved checkpoint: " + saved_status.message());
   }
-  report.versions = report.leaves;
+  report.versions = report.leaves - events.size();
   report.problems = std::move(problems.list());
   return report;
 }

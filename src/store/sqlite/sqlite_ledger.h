@@ -50,6 +50,33 @@ struct Change {
 Status Append(sqlite::Database* db, const SensitiveCodec& codec,
               ledger::Frontier& frontier, const Change& change);
 
+// Brings `frontier` to the ledger's current size, reloading it from the
+// stored nodes when another connection or process appended meanwhile
+// (the account tables append events on a connection of their own). Call
+// inside a write transaction, before appending.
+Status CatchUp(sqlite::Database* db, ledger::Frontier& frontier);
+
+// Events (docs/formats/ledger.md 1.3): each row of an append-only event
+// table is one leaf of its kind, written in the transaction that inserts
+// the row. A table's rows are read as (id, at, actor, columns...).
+struct EventTable {
+  std::string_view kind;   // the leaf's entity: ledger::kAccountEvent, ledger::kReveal
+  std::string_view table;  // account_audit, reveals
+  std::vector<std::string_view> columns;       // the event's members, in this order
+  std::vector<std::string_view> json_columns;  // those holding JSON text
+};
+const std::vector<EventTable>& EventTables();
+
+// Appends the leaf of row `id` of `kind`'s table, as the row reads back in
+// this transaction (so the content is exactly what verification recomputes),
+// after CatchUp. Returns the leaf's index. Inside the caller's write
+// transaction; on rollback the caller restores `frontier` or reloads it.
+Result<uint64_t> AppendEvent(sqlite::Database* db, ledger::Frontier& frontier,
+                             std::string_view kind, int64_t id);
+// Appends a leaf for every row of `kind`'s table, in id order: the rows
+// written before events joined the ledger (run once, by the migration).
+Status AppendAllEvents(sqlite::Database* db, ledger::Frontier& frontier, std::string_view kind);
+
 Result<uint64_t> Size(sqlite::Database* db);
 Result<std::vector<LeafEntry>> Leaves(sqlite::Database* db, uint64_t start, uint64_t end);
 Result<std::vector<VersionEntry>> History(sqlite::Database* db, const model::EntitySpec& spec,

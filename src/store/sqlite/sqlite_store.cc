@@ -140,6 +140,12 @@ class SqliteStore : public Store {
     }
     std::lock_guard<std::mutex> lock(write_mu_);
     DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+    // The account tables append events on their own connection (and other
+    // processes may write): start from the ledger as it is now.
+    if (Status s = sqlite_ledger::CatchUp(writer_.get(), frontier_); !s.ok()) {
+      writer_->Exec("ROLLBACK");
+      return s;
+    }
     // The in-memory frontier moves with each leaf; a rollback puts it back.
     const ledger::Frontier before = frontier_;
     SqliteWriteTxn txn(this, writer_.get(), actor, opts_.clock->NowSeconds());
@@ -238,6 +244,10 @@ class SqliteStore : public Store {
   Result<SignedCheckpoint> SignCheckpoint(const ledger::SigningKey& key) override {
     std::lock_guard<std::mutex> lock(write_mu_);
     DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
+    if (Status s = sqlite_ledger::CatchUp(writer_.get(), frontier_); !s.ok()) {
+      writer_->Exec("ROLLBACK");
+      return s;
+    }
     auto cp = sqlite_ledger::Sign(writer_.get(), frontier_, key,
                                   FormatTimestamp(opts_.clock->NowSeconds()));
     Status s = cp.ok() ? writer_->Exec("COMMIT") : cp.status();
@@ -555,6 +565,7 @@ class SqliteStore : public Store {
     // as it was. Records that exist when the ledger appears get their leaves
     // after the last migration, when the entity tables have every column
     // the code reads.
+    DALIL_ASSIGN_OR_RETURN(const bool had_reveals, HasTable("reveals"));
     DALIL_RETURN_IF_ERROR(writer_->Exec("BEGIN IMMEDIATE"));
     Status s;
     for (size_t i = current; s.ok() && i < migrations.size(); ++i) {
@@ -562,6 +573,7 @@ class SqliteStore : public Store {
       if (!s.ok()) s = Status(s.code(), "migration " + std::to_string(i + 1) + ": " + s.message());
     }
     if (s.ok() && static_cast<size_t>(current) < kLedgerMigration) s = AdoptExistingRecords();
+    if (s.ok() && !had_reveals) s = AdoptAccountEvents();
     if (s.ok()) s = writer_->Exec("PRAGMA user_version = " + std::to_string(migrations.size()));
     if (s.ok()) s = writer_->Exec("COMMIT");
     if (!s.ok()) {
@@ -599,6 +611,22 @@ class SqliteStore : public Store {
       }
     }
     return Status::Ok();
+  }
+
+  // The account audit rows written before events joined the ledger (the
+  // migration that creates `reveals`) get their leaves once, in id order.
+  Status AdoptAccountEvents() {
+    DALIL_ASSIGN_OR_RETURN(const bool has_audit, HasTable("account_audit"));
+    if (!has_audit || !opts_.record_ledger) return Status::Ok();
+    ledger::Frontier frontier;
+    return sqlite_ledger::AppendAllEvents(writer_.get(), frontier, ledger::kAccountEvent);
+  }
+
+  Result<bool> HasTable(const char* name) {
+    DALIL_ASSIGN_OR_RETURN(Statement st, writer_->Prepare(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"));
+    st.BindText(1, name);
+    return st.Step();
   }
 
   SqliteOptions opts_;
