@@ -15,10 +15,12 @@
 
 #include "http/api/api.h"
 #include "http/server.h"
+#include "ledger/leaf.h"
 #include "security/password.h"
 #include "security/tokens.h"
 #include "security/totp.h"
 #include "store/accounts.h"
+#include "store/sqlite/db.h"
 #include "store/sqlite/sqlite_store.h"
 #include "test_client.h"
 
@@ -504,6 +506,112 @@ TEST_F(AuthTest, SensitiveActionsNeedARecentPasswordCheck) {
   r = Call("POST", "/api/v1/users/" + std::to_string(made) + "/reset-password", "", b.Headers());
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(BodyJson(r)["one_time_password"], one_time);
+}
+
+// Sensitive fields never leave in a response (docs/security.md 14); a
+// reveal needs the documenter role, a session (not an API token) and a
+// password check in the last reauth_seconds, and is recorded in the ledger
+// (who, what, when, never the values) before anything is shown. Refusals
+// are account events, also in the ledger.
+TEST_F(AuthTest, RevealNeedsTheRoleASessionAndARecentPasswordCheckAndIsRecorded) {
+  const std::string name = "REVEAL-CANARY-name-51";
+  const std::string contact = "REVEAL-CANARY-contact-51";
+  testing::Reply r = Bearer(tokens_->at(Role::kDocumenter), "POST", "/api/v1/persons",
+                            json{{"name", name}, {"contact", contact}}.dump());
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body.find("REVEAL-CANARY"), std::string::npos) << r.body;  // the create echo
+  const int64_t person = BodyJson(r)["id"];
+  const std::string url = "/api/v1/persons/" + std::to_string(person);
+  for (const auto& [role, token] : *tokens_) {
+    for (const std::string& path : {url, std::string("/api/v1/persons?limit=500"), url + "/history",
+                                    std::string("/api/v1/persons/duplicates?threshold=0")}) {
+      testing::Reply got = Bearer(token, "GET", path);
+      EXPECT_EQ(got.status, 200) << path;
+      EXPECT_EQ(got.body.find("REVEAL-CANARY"), std::string::npos)
+          << path << " as " << security::RoleName(role);
+    }
+  }
+  json shown = BodyJson(Bearer(tokens_->at(Role::kAdmin), "GET", url));
+  EXPECT_FALSE(shown.contains("name"));
+  EXPECT_EQ(shown["withheld"]["fields"], json::array({"name", "contact"}));
+  EXPECT_EQ(shown["withheld"]["reveal"], "POST " + url + "/reveal");
+  // A PATCH of what was read back leaves the withheld fields as they were.
+  json patch = shown;
+  for (const char* k : {"id", "version", "created_at", "created_by", "updated_at", "updated_by", "withheld"}) {
+    patch.erase(k);
+  }
+  patch["age_min"] = 30;
+  r = Bearer(tokens_->at(Role::kDocumenter), "PATCH", url, patch.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+
+  const auto refused = [&](const testing::Reply& reply, const char* field) {
+    EXPECT_EQ(reply.status, 403) << reply.body;
+    EXPECT_EQ(BodyJson(reply)["error"]["field"], field) << reply.body;
+    EXPECT_EQ(reply.body.find("REVEAL-CANARY"), std::string::npos);
+    auto audit = accounts_->ListAudit(1);
+    ASSERT_TRUE(audit.ok());
+    EXPECT_EQ((*audit)[0].action, "reveal.refused");
+    EXPECT_EQ((*audit)[0].detail["reason"], field);
+    EXPECT_EQ((*audit)[0].detail["record_id"], person);
+  };
+  MakeUser("reveal-viewer", Role::kViewer);
+  Browser viewer = Login("reveal-viewer");
+  refused(Call("POST", url + "/reveal", "", viewer.Headers()), "role");
+  refused(Bearer(tokens_->at(Role::kDocumenter), "POST", url + "/reveal"), "authorization");
+  refused(Bearer(tokens_->at(Role::kAdmin), "POST", url + "/reveal"), "authorization");
+  const int64_t documenter = MakeUser("reveal-documenter", Role::kDocumenter);
+  Browser b = Login("reveal-documenter");
+  clock_->Advance(301);
+  refused(Call("POST", url + "/reveal", "", b.Headers()), "reauthentication");
+  EXPECT_EQ(Call("POST", url + "/reveal", "", b.Headers(false)).status, 403);  // no CSRF token
+  r = Call("POST", url + "/reveal", json{{"fields", {"name", "sex"}}}.dump(), b.Headers());
+  EXPECT_EQ(r.status, 400);  // sex is not sensitive
+  EXPECT_EQ(BodyJson(r)["error"]["field"], "fields");
+  EXPECT_EQ(Call("POST", "/api/v1/persons/999999/reveal", "", b.Headers()).status, 404);
+  ASSERT_EQ(Call("POST", "/api/v1/session/reauth", json{{"password", kPassword}}.dump(), b.Headers()).status,
+            200);
+  const uint64_t leaves_before = *store_->LedgerSize();
+  r = Call("POST", url + "/reveal", json{{"fields", {"name"}}}.dump(), b.Headers());
+  ASSERT_EQ(r.status, 200) << r.body;
+  json revealed = BodyJson(r);
+  EXPECT_EQ(revealed["fields"], json({{"name", name}}));
+  r = Call("POST", url + "/reveal", "", b.Headers());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(BodyJson(r)["fields"], json({{"name", name}, {"name_variants", nullptr}, {"contact", contact},
+                                         {"home_location", nullptr}, {"affiliation", nullptr}}));
+  // One leaf per reveal: who, what, when; the values nowhere in the ledger.
+  EXPECT_EQ(*store_->LedgerSize(), leaves_before + 2);
+  const uint64_t at = revealed["ledger_leaf"];
+  auto leaves = store_->Leaves(at, at + 1);
+  ASSERT_TRUE(leaves.ok() && leaves->size() == 1);
+  auto leaf = ledger::DecodeLeaf((*leaves)[0].data);
+  ASSERT_TRUE(leaf.ok());
+  EXPECT_EQ(leaf->entity, "reveal");
+  EXPECT_EQ(leaf->actor, "user:" + std::to_string(documenter));
+  EXPECT_EQ(leaf->record_id, revealed["reveal_id"].get<uint64_t>());
+  EXPECT_EQ(leaf->time, static_cast<uint64_t>(clock_->NowSeconds()));
+  const std::string content = ledger::EventContent(
+      ledger::kReveal, revealed["reveal_id"], clock_->NowSeconds(), leaf->actor,
+      {{"user_id", documenter}, {"organisation_id", org_}, {"entity", "person"},
+       {"record_id", person}, {"fields", {"name"}}});
+  EXPECT_EQ(leaf->content_hash, ledger::Sha256(content));
+  auto db = sqlite::Database::Open((*dir_ / "dalil.db").string(), false, true);
+  ASSERT_TRUE(db.ok());
+  auto st = (*db)->Prepare("SELECT group_concat(content, '|') FROM ledger");
+  ASSERT_TRUE(st.ok() && *st->Step());
+  const std::string all = st->Text(0);
+  EXPECT_NE(all.find(content), std::string::npos);
+  EXPECT_EQ(all.find("REVEAL-CANARY"), std::string::npos);
+  EXPECT_EQ(ReadFile((*dir_ / "access.log").string()).find("REVEAL-CANARY"), std::string::npos);
+  // The store signs over the leaves the account tables appended on their
+  // own connection, and the whole log verifies, events included.
+  auto key = ledger::GenerateSigningKey("dalil/reveal-test");
+  ASSERT_TRUE(key.ok());
+  ASSERT_TRUE(store_->SignCheckpoint(*key).ok());
+  auto report = store_->VerifyLedger(ledger::VerifierOf(*key), std::nullopt);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->intact()) << json(report->problems).dump(1);
+  EXPECT_GT(report->events, 10u);
 }
 
 TEST_F(AuthTest, ApiTokensAreScopedExpiringAndRevocable) {
