@@ -290,6 +290,9 @@ TEST_F(ApiTest, DuplicatePersonsAreSuggestedNotMerged) {
     if (pair == std::set<int64_t>{a["id"].get<int64_t>(), b["id"].get<int64_t>()}) {
       found = true;
       EXPECT_FALSE(c["reasons"].empty());
+      // The reasons quote no name: a name is shown only by a recorded reveal.
+      EXPECT_EQ(c["reasons"][0], "names match across scripts (names withheld)") << c.dump();
+      EXPECT_EQ(c.dump().find("Kadhim"), std::string::npos) << c.dump();
     }
   }
   EXPECT_TRUE(found) << r.dump(1);

@@ -2,6 +2,9 @@
 
 #include <filesystem>
 
+#include "ledger/checkpoint.h"
+#include "ledger/leaf.h"
+#include "model/schema.h"
 #include "store/accounts.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/sqlite_store.h"
@@ -114,6 +117,82 @@ TEST_F(AccountStoreTest, RecoveryCodesAreUsedOnce) {
   EXPECT_FALSE(*accounts_->UseRecoveryCode("test", user_, "h1"));
   EXPECT_FALSE(*accounts_->UseRecoveryCode("test", user_ + 1, "h2"));
   EXPECT_EQ(*accounts_->UnusedRecoveryCodes(user_), 1);
+}
+
+// Account events and reveals are ledger leaves written on the accounts'
+// own connection; record writes on the store's connection interleave with
+// them in one tree, which verifies whole (docs/formats/ledger.md 1.3).
+TEST_F(AccountStoreTest, AccountEventsAndRevealsInterleaveWithRecordWritesInOneTree) {
+  const model::EntitySpec& incidents = *model::FindEntityByName("incident");
+  const json incident = {{"title_en", "Sit-in"}, {"start_date", "2021-03-01"}, {"place_id", 13},
+                         {"event_type", "protests"}};
+  const uint64_t before = *store_->LedgerSize();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_->Create("user:1", incidents, incident).ok());
+    ASSERT_TRUE(accounts_->Audit("system", "login.failure", user_, json::object()).ok());
+    auto r = accounts_->RecordReveal({.user_id = user_, .organisation_id = 1, .entity = "person",
+                                      .record_id = 7, .fields = {"name"}});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->leaf, before + 3 * i + 2);
+  }
+  ASSERT_EQ(*store_->LedgerSize(), before + 15);
+  auto leaves = store_->Leaves(before, before + 3);
+  ASSERT_TRUE(leaves.ok());
+  std::vector<std::string> kinds;
+  for (const auto& l : *leaves) kinds.push_back(ledger::DecodeLeaf(l.data)->entity);
+  EXPECT_EQ(kinds, (std::vector<std::string>{"incident", "account_event", "reveal"}));
+  auto key = ledger::GenerateSigningKey("dalil/accounts-test");
+  ASSERT_TRUE(key.ok());
+  ASSERT_TRUE(store_->SignCheckpoint(*key).ok());
+  auto report = store_->VerifyLedger(ledger::VerifierOf(*key), std::nullopt);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_TRUE(report->intact()) << json(report->problems).dump(1);
+  EXPECT_EQ(report->events, 2u + 5u + 5u);  // organisation, user, then the loop
+
+  // Rows changed behind Dalil's back (triggers dropped first) are named.
+  auto db = sqlite::Database::Open(path_, false);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Exec("DROP TRIGGER reveals_no_update; DROP TRIGGER account_audit_no_delete; "
+                          "UPDATE reveals SET fields = '[\"contact\"]' WHERE id = 2; "
+                          "DELETE FROM account_audit WHERE id = 3").ok());
+  report = store_->VerifyLedger(ledger::VerifierOf(*key), std::nullopt);
+  ASSERT_TRUE(report.ok());
+  const std::string found = json(report->problems).dump();
+  EXPECT_NE(found.find("reveal 2 differs from its leaf"), std::string::npos) << found;
+  EXPECT_NE(found.find("account_event 3 recorded at leaf"), std::string::npos) << found;
+  EXPECT_EQ(report->problems.size(), 2u) << found;
+}
+
+// A database from before events joined the ledger: the migration that
+// creates `reveals` appends the existing audit rows, in id order.
+TEST_F(AccountStoreTest, MigrationAppendsTheAuditRowsWrittenBefore) {
+  const uint64_t size = *store_->LedgerSize();  // places, then the two audit rows
+  accounts_.reset();
+  store_.reset();
+  {
+    auto db = sqlite::Database::Open(path_, false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("DELETE FROM ledger WHERE idx >= " + std::to_string(size - 2) +
+                            "; DROP TABLE reveals; PRAGMA user_version = " +
+                            std::to_string(LatestSchemaVersion() - 1)).ok());
+  }
+  auto s = OpenSqliteStore({.path = path_});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  store_ = std::move(s).value();
+  ASSERT_EQ(*store_->LedgerSize(), size);
+  auto leaves = store_->Leaves(size - 2, size);
+  ASSERT_TRUE(leaves.ok());
+  for (uint64_t i = 0; i < 2; ++i) {
+    auto leaf = ledger::DecodeLeaf((*leaves)[i].data);
+    ASSERT_TRUE(leaf.ok());
+    EXPECT_EQ(leaf->entity, "account_event");
+    EXPECT_EQ(leaf->record_id, i + 1);
+  }
+  auto key = ledger::GenerateSigningKey("dalil/accounts-test");
+  ASSERT_TRUE(store_->SignCheckpoint(*key).ok());
+  auto report = store_->VerifyLedger(ledger::VerifierOf(*key), std::nullopt);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->intact()) << json(report->problems).dump(1);
 }
 
 TEST_F(AccountStoreTest, NeedsTheMigratedSchema) {
