@@ -162,6 +162,20 @@ class AtRestTest(unittest.TestCase):
         self.assert_nowhere(leaks, [("error", json.dumps(e).encode()) for _, e in errors],
                             "error responses")
 
+        # The canary person is a named victim of a verified incident (so in
+        # the figures) and has a near twin (so in the duplicate suggestions).
+        outcome = post("/api/v1/outcomes", {"incident_id": incident["id"],
+                                             "person_id": person["id"], "kind": "killed",
+                                             "source_id": source["id"]})
+        twin = post("/api/v1/persons", {"name": person_body["name"] + " Twin"})
+        status, _ = srv.call("PATCH", "/api/v1/incidents/%d" % incident["id"],
+                             {"review_status": "verified"})
+        self.assertEqual(status, 200)
+        figures = srv.get("/api/v1/figures?ids=all")["groups"]
+        self.assertIn(outcome["id"], [o for g in figures
+                                      for o in g["figures"].get("killed", {}).get("outcomes", [])])
+        pairs = srv.get("/api/v1/persons/duplicates?threshold=0")["items"]
+        self.assertIn({person["id"], twin["id"]}, [{c["person_a"], c["person_b"]} for c in pairs])
         # No response shows them, whatever the caller's role: every read,
         # listing, history, figure and duplicate suggestion, as each role
         # (docs/security.md 14).
@@ -173,7 +187,8 @@ class AtRestTest(unittest.TestCase):
             self.assertEqual(made.returncode, 0, made.stderr)
             readers[role] = made.stdout.strip()
         ids = {"persons": person["id"], "sources": source["id"], "involvements": involvement["id"]}
-        paths = ["/api/v1/figures", "/api/v1/figures?by=governorate", "/api/v1/persons/duplicates",
+        paths = ["/api/v1/figures?ids=all", "/api/v1/figures?by=governorate",
+                 "/api/v1/outcomes?limit=500", "/api/v1/persons/duplicates",
                  "/api/v1/persons/duplicates?threshold=0", "/api/v1/export?format=json",
                  "/api/v1/ledger/leaves"]
         for plural, rid in ids.items():
