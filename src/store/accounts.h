@@ -183,6 +183,11 @@ class AccountStore {
   // transaction; returns it with id, at and leaf filled. The caller shows
   // the values only once this succeeded.
   virtual Result<Reveal> RecordReveal(const Reveal& reveal) = 0;
+  // The latest `limit` reveals, newest first: of one record when `entity`
+  // is given (and `record_id` > 0), of one user when `user_id` > 0. `leaf`
+  // is left 0 (the leaf is found by kind and id in the ledger).
+  virtual Result<std::vector<Reveal>> ListReveals(const std::string& entity, int64_t record_id,
+                                                  int64_t user_id, int64_t limit) = 0;
 };
 
 // Opens the account tables of the SQLite database at `path` on a

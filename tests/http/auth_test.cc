@@ -603,6 +603,24 @@ TEST_F(AuthTest, RevealNeedsTheRoleASessionAndARecentPasswordCheckAndIsRecorded)
   EXPECT_NE(all.find(content), std::string::npos);
   EXPECT_EQ(all.find("REVEAL-CANARY"), std::string::npos);
   EXPECT_EQ(ReadFile((*dir_ / "access.log").string()).find("REVEAL-CANARY"), std::string::npos);
+  // Admins see who revealed what, and when; never the values.
+  r = Bearer(tokens_->at(Role::kAdmin), "GET", "/api/v1/reveals?entity=person&record_id=" +
+                                                    std::to_string(person));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json listed = BodyJson(r)["items"];
+  ASSERT_EQ(listed.size(), 2u) << r.body;
+  EXPECT_EQ(listed[1]["id"], revealed["reveal_id"]);
+  EXPECT_EQ(listed[1]["fields"], json::array({"name"}));
+  EXPECT_EQ(listed[0]["fields"].size(), 5u);
+  EXPECT_EQ(listed[0]["actor"], "user:" + std::to_string(documenter));
+  EXPECT_EQ(r.body.find("REVEAL-CANARY"), std::string::npos);
+  EXPECT_EQ(Bearer(tokens_->at(Role::kAdmin), "GET", "/api/v1/reveals?entity=person").status, 400);
+  EXPECT_EQ(Bearer(tokens_->at(Role::kAdmin), "GET", "/api/v1/reveals?entity=incident&record_id=1").status,
+            400);
+  EXPECT_EQ(Bearer(tokens_->at(Role::kAdmin), "GET",
+                   "/api/v1/reveals?user_id=" + std::to_string(documenter) + "&limit=1")
+                .status,
+            200);
   // The store signs over the leaves the account tables appended on their
   // own connection, and the whole log verifies, events included.
   auto key = ledger::GenerateSigningKey("dalil/reveal-test");

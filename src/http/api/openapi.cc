@@ -278,6 +278,16 @@ json BuildOpenApi(const http::Router& router) {
       op["responses"]["413"] = {{"description", "File too large"}};
     }
     if (route.pattern == "/api/v1/imports/{id}") op["responses"].update(ErrorResponses({404}));
+    if (route.pattern == "/api/v1/reveals") {
+      params.push_back(QueryParam("entity", {{"type", "string"}, {"enum", {"person", "source", "involvement"}}},
+                                  "With record_id: the reveals of one record."));
+      params.push_back(QueryParam("record_id", {{"type", "integer"}, {"minimum", 1}}, "With entity."));
+      params.push_back(QueryParam("user_id", {{"type", "integer"}, {"minimum", 1}},
+                                  "The reveals made by one user."));
+      params.push_back(QueryParam("limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}},
+                                  "Newest first; default 100."));
+      op["responses"].update(ErrorResponses({400}));
+    }
     if (EndsWith(route.pattern, "/reveal")) {
       spec = nullptr;
       op["requestBody"] = {

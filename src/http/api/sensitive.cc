@@ -152,6 +152,51 @@ class RevealHandler {
   int max_depth_;
 };
 
+// GET /api/v1/reveals: who saw which identities, when (never a value).
+Response ListReveals(store::AccountStore* accounts, const Request& req) {
+  std::string entity;
+  int64_t record_id = 0, user_id = 0, limit = 100;
+  for (const auto& [key, value] : req.query) {
+    if (key == "entity") {
+      const model::EntitySpec* spec = model::FindEntityByName(value);
+      if (spec == nullptr || !spec->HasSensitiveFields()) {
+        return ErrorResponse(Status::Invalid("query.entity", "must be person, source or involvement"));
+      }
+      entity = value;
+      continue;
+    }
+    int64_t* target = key == "record_id" ? &record_id : key == "user_id" ? &user_id
+                      : key == "limit"   ? &limit     : nullptr;
+    if (target == nullptr) {
+      return ErrorResponse(Status::Invalid("query." + key, "is not a parameter of this route"));
+    }
+    auto n = ParseInt(value);
+    if (!n || *n < 1 || (key == "limit" && *n > 1000)) {
+      return ErrorResponse(Status::Invalid(
+          "query." + key, key == "limit" ? "must be from 1 to 1000" : "must be a positive integer"));
+    }
+    *target = *n;
+  }
+  if (entity.empty() != (record_id == 0)) {
+    return ErrorResponse(Status::Invalid(entity.empty() ? "query.entity" : "query.record_id",
+                                         "entity and record_id go together"));
+  }
+  auto list = accounts->ListReveals(entity, record_id, user_id, limit);
+  if (!list.ok()) return ErrorResponse(list.status());
+  json items = json::array();
+  for (const store::Reveal& r : *list) {
+    items.push_back({{"id", r.id},
+                     {"at", FormatTimestamp(r.at)},
+                     {"actor", "user:" + std::to_string(r.user_id)},
+                     {"user_id", r.user_id},
+                     {"organisation_id", r.organisation_id},
+                     {"entity", r.entity},
+                     {"record_id", r.record_id},
+                     {"fields", r.fields}});
+  }
+  return JsonResponse(200, {{"items", std::move(items)}});
+}
+
 }  // namespace
 
 void RegisterRevealRoutes(http::Router& router, store::Store* store, const ApiOptions& options) {
@@ -166,6 +211,11 @@ void RegisterRevealRoutes(http::Router& router, store::Store* store, const ApiOp
                security::Access::AtLeast(security::Role::kViewer),
                [h](Request& r) { return h->Reveal(r); });
   }
+  store::AccountStore* accounts = options.accounts;
+  router.Add("GET", "/api/v1/reveals",
+             "Who revealed which sensitive fields of which record, and when (never the values)",
+             security::Access::AtLeast(security::Role::kAdmin),
+             [accounts](Request& r) { return ListReveals(accounts, r); });
 }
 
 }  // namespace dalil::api

@@ -469,6 +469,33 @@ class SqliteAccounts : public AccountStore {
     return out;
   }
 
+  Result<std::vector<Reveal>> ListReveals(const std::string& entity, int64_t record_id,
+                                          int64_t user_id, int64_t limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached(
+        "SELECT id, at, user_id, organisation_id, entity, record_id, fields FROM reveals "
+        "WHERE (?1 = '' OR (entity = ?1 AND record_id = ?2)) AND (?3 = 0 OR user_id = ?3) "
+        "ORDER BY id DESC LIMIT ?4"));
+    st->BindText(1, entity);
+    st->BindInt(2, record_id);
+    st->BindInt(3, user_id);
+    st->BindInt(4, limit);
+    std::vector<Reveal> out;
+    while (true) {
+      DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+      if (!row) break;
+      Reveal r{.id = st->Int(0), .at = st->Int(1), .user_id = st->Int(2),
+               .organisation_id = st->Int(3), .entity = st->Text(4), .record_id = st->Int(5)};
+      json fields = json::parse(st->Text(6), nullptr, false);
+      if (!fields.is_array()) {
+        return Status::Corruption("reveals row " + std::to_string(r.id) + ": fields is not a JSON list");
+      }
+      for (const json& f : fields) r.fields.push_back(f.is_string() ? f.get<std::string>() : f.dump());
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
   Result<std::vector<AuditEntry>> ListAudit(int64_t limit) override {
     std::lock_guard<std::mutex> lock(mu_);
     DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached(
