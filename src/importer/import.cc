@@ -3,9 +3,13 @@
 #include <sodium.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 
 #include "base/text.h"
@@ -91,8 +95,62 @@ bool IsArabicScript(std::string_view s) {
   return false;
 }
 
+// A row as the reading thread hands it to the writer: the cells, and when
+// they are well formed (no CSV error, as many columns as the header, UTF-8)
+// already mapped and hashed.
 struct PendingRow {
   CsvRecord rec;
+  int bad_utf8 = -1;  // index of the first cell that is not UTF-8
+  std::optional<MapResult> mapped;
+  std::string hash;
+};
+
+// Rows read and mapped ahead on a second thread, so parsing and mapping
+// overlap the writing. At most kDepth batches wait, so memory stays bounded
+// (a batch is at most batch_rows rows or 16 MiB of cells).
+struct BatchQueue {
+  static constexpr size_t kDepth = 2;
+  struct Batch {
+    std::vector<PendingRow> rows;
+    uint64_t bytes_read = 0;
+  };
+  std::mutex mu;
+  std::condition_variable changed;
+  std::deque<Batch> ready;
+  bool done = false;      // the reader has finished (see status)
+  bool stopped = false;   // the writer gave up: the reader stops too
+  Status status;          // the reader's error, if it stopped on one
+
+  // Reader side: false when the writer has stopped.
+  bool Push(Batch b) {
+    std::unique_lock<std::mutex> lock(mu);
+    changed.wait(lock, [&] { return stopped || ready.size() < kDepth; });
+    if (stopped) return false;
+    ready.push_back(std::move(b));
+    changed.notify_all();
+    return true;
+  }
+  void Finish(Status s) {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+    status = std::move(s);
+    changed.notify_all();
+  }
+  // Writer side: false at the end (then `status` says how it ended).
+  bool Pop(Batch* out) {
+    std::unique_lock<std::mutex> lock(mu);
+    changed.wait(lock, [&] { return !ready.empty() || done; });
+    if (ready.empty()) return false;
+    *out = std::move(ready.front());
+    ready.pop_front();
+    changed.notify_all();
+    return true;
+  }
+  void Stop() {
+    std::lock_guard<std::mutex> lock(mu);
+    stopped = true;
+    changed.notify_all();
+  }
 };
 
 class CsvImporter {
@@ -136,35 +194,19 @@ class CsvImporter {
     summary_.run_id = run_id_;
     DALIL_RETURN_IF_ERROR(LoadCaches());
 
-    bool first = true;
-    std::vector<PendingRow> batch;
-    size_t batch_bytes = 0;
-    CsvRecord rec;
-    while (reader.Next(rec)) {
-      if (first) {
-        first = false;
-        // The row under the header may be HXL hashtags: not data.
-        if (rec.error.empty()) {
-          DALIL_ASSIGN_OR_RETURN(bool hxl, mapper_->TakeHxlRow(rec.fields));
-          if (hxl) continue;
-        } else if (opts_.format == "hxl-csv") {
-          return Status::Invalid("header", "line " + std::to_string(rec.line) + ": " + rec.error);
-        }
-      }
-      for (const std::string& f : rec.fields) batch_bytes += f.size();
-      batch.push_back({std::move(rec)});
-      rec = CsvRecord();
-      if (static_cast<int>(batch.size()) >= opts_.batch_rows || batch_bytes > (16u << 20)) {
-        DALIL_RETURN_IF_ERROR(Flush(batch, reader.bytes_read()));
-        batch.clear();
-        batch_bytes = 0;
-      }
+    // The reading thread parses, checks and maps; this one writes.
+    BatchQueue queue;
+    std::thread reading([&] { queue.Finish(ReadAhead(reader, raw, queue)); });
+    Status written = Status::Ok();
+    BatchQueue::Batch batch;
+    while (queue.Pop(&batch)) {
+      written = Flush(batch.rows, batch.bytes_read);
+      if (!written.ok()) break;
     }
-    if (first && opts_.format == "hxl-csv") {
-      return Status::Invalid("header", "an hxl-csv file needs a row of HXL hashtags under its header");
-    }
-    if (raw.bad()) return Status::Io("reading the file failed after line " + std::to_string(rec.line));
-    DALIL_RETURN_IF_ERROR(Flush(batch, reader.bytes_read()));
+    queue.Stop();
+    reading.join();
+    DALIL_RETURN_IF_ERROR(written);
+    DALIL_RETURN_IF_ERROR(queue.status);
     if (!opts_.dry_run) {
       const std::string sha = hashing.HexDigest();
       DALIL_RETURN_IF_ERROR(store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
@@ -236,6 +278,62 @@ class CsvImporter {
     return Status::Ok();
   }
 
+  // The reading thread: reads every record after the header, prepares it
+  // (Prepare) and queues it in batches. Uses only the reader and the mapper,
+  // which no other thread touches meanwhile.
+  Status ReadAhead(CsvReader& reader, std::istream& raw, BatchQueue& queue) {
+    bool first = true;
+    BatchQueue::Batch batch;
+    size_t batch_bytes = 0;
+    CsvRecord rec;
+    while (reader.Next(rec)) {
+      if (first) {
+        first = false;
+        // The row under the header may be HXL hashtags: not data.
+        if (rec.error.empty()) {
+          DALIL_ASSIGN_OR_RETURN(bool hxl, mapper_->TakeHxlRow(rec.fields));
+          if (hxl) continue;
+        } else if (opts_.format == "hxl-csv") {
+          return Status::Invalid("header", "line " + std::to_string(rec.line) + ": " + rec.error);
+        }
+      }
+      for (const std::string& f : rec.fields) batch_bytes += f.size();
+      batch.rows.push_back(Prepare(std::move(rec)));
+      rec = CsvRecord();
+      if (static_cast<int>(batch.rows.size()) >= opts_.batch_rows || batch_bytes > (16u << 20)) {
+        batch.bytes_read = reader.bytes_read();
+        if (!queue.Push(std::move(batch))) return Status::Ok();
+        batch = BatchQueue::Batch();
+        batch_bytes = 0;
+      }
+    }
+    if (first && opts_.format == "hxl-csv") {
+      return Status::Invalid("header", "an hxl-csv file needs a row of HXL hashtags under its header");
+    }
+    if (raw.bad()) return Status::Io("reading the file failed after line " + std::to_string(rec.line));
+    batch.bytes_read = reader.bytes_read();
+    if (!batch.rows.empty()) queue.Push(std::move(batch));
+    return Status::Ok();
+  }
+
+  // The checks and mapping that need no database (a pure function of the
+  // row, so it runs on the reading thread).
+  PendingRow Prepare(CsvRecord rec) const {
+    PendingRow row;
+    row.rec = std::move(rec);
+    const CsvRecord& r = row.rec;
+    if (!r.error.empty() || r.field_count != static_cast<int64_t>(header_.size())) return row;
+    for (size_t i = 0; i < r.fields.size(); ++i) {
+      if (!IsValidUtf8(r.fields[i])) {
+        row.bad_utf8 = static_cast<int>(i);
+        return row;
+      }
+    }
+    row.mapped = mapper_->Map(r.fields);
+    if (row.mapped->row) row.hash = RowHash(opts_.format, r.fields);
+    return row;
+  }
+
   static bool IsRowProblem(const Status& s) {
     return s.code() == Code::kInvalidArgument || s.code() == Code::kConflict;
   }
@@ -271,20 +369,18 @@ class CsvImporter {
                     "the row has " + std::to_string(rec.field_count) + " columns, the header " +
                         std::to_string(header_.size()));
     }
-    for (size_t i = 0; i < rec.fields.size(); ++i) {
-      if (!IsValidUtf8(rec.fields[i])) {
-        return Reject(txn, rec.line, static_cast<int>(i), rec.fields[i],
-                      "is not valid UTF-8 (is the file in another encoding?)");
-      }
+    if (row.bad_utf8 >= 0) {
+      return Reject(txn, rec.line, row.bad_utf8, rec.fields[row.bad_utf8],
+                    "is not valid UTF-8 (is the file in another encoding?)");
     }
-    MapResult mapped = mapper_->Map(rec.fields);
+    MapResult& mapped = *row.mapped;
     if (!mapped.row) {
       ++counts_.rejected;
       return RecordReject(txn, {rec.line, mapped.error.column, ReportValue(mapped.error.value),
                                 mapped.error.reason});
     }
     MappedRow& m = *mapped.row;
-    const std::string hash = RowHash(opts_.format, rec.fields);
+    const std::string& hash = row.hash;
     if (m.key.empty()) m.key = "row:" + hash;
     DALIL_ASSIGN_OR_RETURN(std::optional<store::ImportedRow> prior,
                            txn.Imports().FindRow(dataset_, m.key));
