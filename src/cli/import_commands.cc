@@ -69,7 +69,7 @@ struct ImportFlags {
   std::string file, format, source_name;
   std::string review_status = "in_review";
   bool dry_run = false;
-  int batch = 5000;
+  int batch = 2000;
 };
 
 }  // namespace
@@ -86,7 +86,7 @@ CommandRun SetupImport(CLI::App* app, const GlobalFlags* g) {
   app->add_option("--review-status", f->review_status,
                   "Review status of new incidents (default in_review)");
   app->add_flag("--dry-run", f->dry_run, "Read and check everything, write nothing");
-  app->add_option("--batch", f->batch, "Rows per transaction (default 5000)")
+  app->add_option("--batch", f->batch, "Rows per transaction (default 2000)")
       ->check(CLI::Range(1, 100000));
   return [g, f]() -> Status {
     Config c;

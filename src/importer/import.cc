@@ -3,15 +3,13 @@
 #include <sodium.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <map>
-#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
 #include <unordered_map>
 
+#include "base/bounded_queue.h"
 #include "base/text.h"
 #include "importer/bundle.h"
 #include "importer/mappers.h"
@@ -106,52 +104,13 @@ struct PendingRow {
 };
 
 // Rows read and mapped ahead on a second thread, so parsing and mapping
-// overlap the writing. At most kDepth batches wait, so memory stays bounded
-// (a batch is at most batch_rows rows or 16 MiB of cells).
-struct BatchQueue {
-  static constexpr size_t kDepth = 2;
-  struct Batch {
-    std::vector<PendingRow> rows;
-    uint64_t bytes_read = 0;
-  };
-  std::mutex mu;
-  std::condition_variable changed;
-  std::deque<Batch> ready;
-  bool done = false;      // the reader has finished (see status)
-  bool stopped = false;   // the writer gave up: the reader stops too
-  Status status;          // the reader's error, if it stopped on one
-
-  // Reader side: false when the writer has stopped.
-  bool Push(Batch b) {
-    std::unique_lock<std::mutex> lock(mu);
-    changed.wait(lock, [&] { return stopped || ready.size() < kDepth; });
-    if (stopped) return false;
-    ready.push_back(std::move(b));
-    changed.notify_all();
-    return true;
-  }
-  void Finish(Status s) {
-    std::lock_guard<std::mutex> lock(mu);
-    done = true;
-    status = std::move(s);
-    changed.notify_all();
-  }
-  // Writer side: false at the end (then `status` says how it ended).
-  bool Pop(Batch* out) {
-    std::unique_lock<std::mutex> lock(mu);
-    changed.wait(lock, [&] { return !ready.empty() || done; });
-    if (ready.empty()) return false;
-    *out = std::move(ready.front());
-    ready.pop_front();
-    changed.notify_all();
-    return true;
-  }
-  void Stop() {
-    std::lock_guard<std::mutex> lock(mu);
-    stopped = true;
-    changed.notify_all();
-  }
+// overlap the writing. At most two batches wait, so memory stays bounded (a
+// batch is at most batch_rows rows or 16 MiB of cells).
+struct ReadBatch {
+  std::vector<PendingRow> rows;
+  uint64_t bytes_read = 0;
 };
+using BatchQueue = BoundedQueue<ReadBatch>;
 
 class CsvImporter {
  public:
@@ -195,18 +154,18 @@ class CsvImporter {
     DALIL_RETURN_IF_ERROR(LoadCaches());
 
     // The reading thread parses, checks and maps; this one writes.
-    BatchQueue queue;
-    std::thread reading([&] { queue.Finish(ReadAhead(reader, raw, queue)); });
-    Status written = Status::Ok();
-    BatchQueue::Batch batch;
-    while (queue.Pop(&batch)) {
+    BatchQueue queue(2);
+    std::thread reading([&] { queue.Close(ReadAhead(reader, raw, queue)); });
+    Status written = Status::Ok(), read = Status::Ok();
+    ReadBatch batch;
+    while (queue.Pop(&batch, &read)) {
       written = Flush(batch.rows, batch.bytes_read);
       if (!written.ok()) break;
     }
     queue.Stop();
     reading.join();
     DALIL_RETURN_IF_ERROR(written);
-    DALIL_RETURN_IF_ERROR(queue.status);
+    DALIL_RETURN_IF_ERROR(read);
     if (!opts_.dry_run) {
       const std::string sha = hashing.HexDigest();
       DALIL_RETURN_IF_ERROR(store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
@@ -283,7 +242,7 @@ class CsvImporter {
   // which no other thread touches meanwhile.
   Status ReadAhead(CsvReader& reader, std::istream& raw, BatchQueue& queue) {
     bool first = true;
-    BatchQueue::Batch batch;
+    ReadBatch batch;
     size_t batch_bytes = 0;
     CsvRecord rec;
     while (reader.Next(rec)) {
@@ -303,7 +262,7 @@ class CsvImporter {
       if (static_cast<int>(batch.rows.size()) >= opts_.batch_rows || batch_bytes > (16u << 20)) {
         batch.bytes_read = reader.bytes_read();
         if (!queue.Push(std::move(batch))) return Status::Ok();
-        batch = BatchQueue::Batch();
+        batch = ReadBatch();
         batch_bytes = 0;
       }
     }

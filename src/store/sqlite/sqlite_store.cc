@@ -110,8 +110,11 @@ class SqliteStore : public Store {
     // imports update indexes all over the file, and every page read again
     // from the file costs a system call. It does not map the file: its
     // reads are point lookups, and a mapping would make a long import's
-    // resident memory grow with the database.
-    DALIL_RETURN_IF_ERROR(writer_->Exec("PRAGMA cache_size=-65536; PRAGMA mmap_size=0"));
+    // resident memory grow with the database. The log is copied back into
+    // the database every 32 MiB rather than 4 MiB: a page changed by several
+    // transactions is copied (and synced) once.
+    DALIL_RETURN_IF_ERROR(writer_->Exec(
+        "PRAGMA cache_size=-65536; PRAGMA mmap_size=0; PRAGMA wal_autocheckpoint=8192"));
     // The master key is checked before any migration can change the file.
     bool new_keys = false;
     DALIL_RETURN_IF_ERROR(sqlite_keys::OpenKeys(writer_.get(), opts_.keyring.get(), &new_keys));
