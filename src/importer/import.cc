@@ -156,6 +156,16 @@ class CsvImporter {
     // The reading thread parses, checks and maps; this one writes.
     BatchQueue queue(2);
     std::thread reading([&] { queue.Close(ReadAhead(reader, raw, queue)); });
+    // However this thread leaves (an error, an exception), the reader is
+    // told to stop and joined first.
+    struct Joiner {
+      BatchQueue& queue;
+      std::thread& thread;
+      ~Joiner() {
+        queue.Stop();
+        if (thread.joinable()) thread.join();
+      }
+    } joiner{queue, reading};
     Status written = Status::Ok(), read = Status::Ok();
     ReadBatch batch;
     while (queue.Pop(&batch, &read)) {
