@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "figures/query.h"
@@ -278,6 +279,47 @@ TEST_F(ImportTest, VerifiedOnlyExportsAndHxlRoundTrip) {
   EXPECT_EQ(s->counts.rejected, 0);
   auto inc = fresh->Get(Spec("incident"), 1);
   EXPECT_EQ((*inc)["sub_event_type"], "excessive_force_against_protesters");
+}
+
+// The JSON export is written record by record in the order the loader needs:
+// entities in model order, every reference to a record written before it
+// (a place after its parent), so the file can be read in one pass.
+TEST_F(ImportTest, JsonExportWritesEveryRecordAfterWhatItRefersTo) {
+  std::ifstream demo(std::string(DALIL_SOURCE_DIR) + "/data/demo/demo.json");
+  ASSERT_TRUE(demo);
+  store::BlobStore blobs((dir_ / "blobs").string());
+  ASSERT_TRUE(LoadBundle(*store_, json::parse(demo), "demo", &blobs).ok());
+  auto req = ParseExportRequest(*store_, {{"format", "json"}, {"all_statuses", "true"}}, true);
+  ASSERT_TRUE(req.ok());
+  std::ostringstream out;
+  ASSERT_TRUE(WriteExport(*store_, *req, out).ok());
+  const nlohmann::ordered_json doc = nlohmann::ordered_json::parse(out.str());
+  size_t rank = 0, lists = 0, records = 0, refs = 0;
+  std::set<std::string> written;
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "format" || key == "notice") continue;
+    const model::EntitySpec* spec = model::FindEntityByPlural(key);
+    ASSERT_NE(spec, nullptr) << key;
+    size_t at = 0;
+    while (model::AllEntities()[at] != spec) ++at;
+    EXPECT_GE(at, rank) << key << " comes before an entity it may refer to";
+    rank = at;
+    ++lists;
+    for (const auto& rec : value) {
+      for (const model::Field& f : spec->fields) {
+        auto v = rec.find(std::string(f.name));
+        if (f.type != model::FieldType::kRef || v == rec.end()) continue;
+        ++refs;
+        EXPECT_TRUE(written.count(v->get<std::string>().substr(1)))
+            << rec["$key"] << " refers to " << *v << " before it is written";
+      }
+      EXPECT_TRUE(written.insert(rec["$key"].get<std::string>()).second) << rec["$key"];
+      ++records;
+    }
+  }
+  EXPECT_GE(lists, 5u);
+  EXPECT_GT(records, 30u);
+  EXPECT_GT(refs, records / 2);
 }
 
 }  // namespace
