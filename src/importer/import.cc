@@ -667,67 +667,212 @@ class CsvImporter {
   std::map<std::string, std::string> current_origin_;
 };
 
-// dalil-json: a bundle (bundle.h) loaded in one transaction. The same file
-// again (same SHA-256, same dataset) changes nothing.
+// Reads a dalil-json file as a stream of records: the top-level object's
+// "format" first, then each list, whose records are handed to `each` one at
+// a time as soon as each is complete. Only the record being read is held.
+class BundleStream : public nlohmann::json_sax<json> {
+ public:
+  using Each = std::function<Status(const model::EntitySpec&, json, const std::string&)>;
+  explicit BundleStream(Each each) : each_(std::move(each)) {}
+
+  // Why reading stopped early (OK when the file was read to the end).
+  const Status& status() const { return status_; }
+  int64_t records() const { return records_; }
+
+  bool null() override { return Value(json()); }
+  bool boolean(bool v) override { return Value(json(v)); }
+  bool number_integer(number_integer_t v) override { return Value(json(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return Value(json(v)); }
+  bool number_float(number_float_t v, const string_t&) override { return Value(json(v)); }
+  bool string(string_t& v) override {
+    if (depth_ == 1) {
+      if (key_ == "format") {
+        if (v != "dalil-json/1") return Fail("format", "must be \"dalil-json/1\"");
+        format_seen_ = true;
+        return true;
+      }
+      if (key_ == "notice") return true;
+    }
+    return Value(json(std::move(v)));
+  }
+  bool binary(binary_t&) override { return Fail("file", "binary values are not JSON"); }
+  bool start_object(size_t) override { return Open(json::object()); }
+  bool start_array(size_t) override {
+    if (depth_ == 1) {  // a list of records
+      if (!format_seen_) return NotDalilJson();
+      spec_ = model::FindEntityByPlural(key_);
+      if (spec_ == nullptr) return Fail(key_, "is not a kind of record");
+      index_ = 0;
+      ++depth_;
+      return true;
+    }
+    return Open(json::array());
+  }
+  bool key(string_t& k) override {
+    if (depth_ == 1) {
+      key_ = k;
+      if (key_ != "format" && !format_seen_) return NotDalilJson();
+    } else {
+      member_ = k;
+    }
+    return true;
+  }
+  bool end_object() override { return Close(); }
+  bool end_array() override {
+    if (depth_ == 2 && open_.empty()) {
+      --depth_;
+      return true;
+    }
+    return Close();
+  }
+  bool parse_error(size_t byte, const std::string&, const nlohmann::detail::exception& e) override {
+    // Only the position: the parser's own message quotes the last token
+    // read, which may be part of a name, or not even UTF-8.
+    const bool utf8 = std::string_view(e.what()).find("UTF-8") != std::string_view::npos;
+    return Fail("file", std::string(utf8 ? "the file is not UTF-8 text" : "the file is not valid JSON") +
+                            " (at byte " + std::to_string(byte) + ")");
+  }
+
+ private:
+  bool NotDalilJson() {
+    return Fail("format", "a dalil-json file is an object whose first member is "
+                          "\"format\": \"dalil-json/1\"");
+  }
+  // A value where the file's outline wants another kind.
+  bool Misplaced() {
+    if (depth_ == 0) return NotDalilJson();
+    if (key_ == "format" || key_ == "notice") return Fail(key_, "must be a string");
+    return Fail(key_, "must be an array of records");
+  }
+  bool Fail(const std::string& field, const std::string& message) {
+    if (status_.ok()) status_ = Status::Invalid(field, message);
+    return false;
+  }
+  // A scalar: a member or element of the record being built, or (wrongly)
+  // a whole record or list.
+  bool Value(json v) {
+    if (depth_ <= 1) return Misplaced();
+    if (open_.empty()) return Deliver(std::move(v));
+    Place(std::move(v));
+    return true;
+  }
+  bool Open(json container) {
+    if (depth_ == 0) {  // the top-level object
+      if (!container.is_object()) return NotDalilJson();
+      depth_ = 1;
+      return true;
+    }
+    if (depth_ == 1) return Misplaced();
+    if (open_.empty()) {
+      record_ = std::move(container);
+      open_.push_back(&record_);
+    } else {
+      open_.push_back(Place(std::move(container)));
+    }
+    return true;
+  }
+  bool Close() {
+    if (open_.empty()) {  // the top-level object ends
+      depth_ = 0;
+      return true;
+    }
+    open_.pop_back();
+    if (open_.empty()) return Deliver(std::move(record_));
+    return true;
+  }
+  json* Place(json v) {
+    json& top = *open_.back();
+    if (top.is_array()) {
+      top.push_back(std::move(v));
+      return &top.back();
+    }
+    json& slot = top[member_];
+    slot = std::move(v);
+    return &slot;
+  }
+  bool Deliver(json rec) {
+    ++records_;
+    Status s = each_(*spec_, std::move(rec),
+                     std::string(spec_->plural) + "[" + std::to_string(index_++) + "]");
+    if (!s.ok()) {
+      status_ = std::move(s);
+      return false;
+    }
+    return true;
+  }
+
+  Each each_;
+  Status status_;
+  int depth_ = 0;  // 0 outside, 1 in the top-level object, 2 in a list
+  bool format_seen_ = false;
+  std::string key_, member_;
+  const model::EntitySpec* spec_ = nullptr;
+  size_t index_ = 0;
+  int64_t records_ = 0;
+  json record_;
+  std::vector<json*> open_;  // the containers of record_ being filled
+};
+
+// dalil-json: a bundle (bundle.h) read as a stream and loaded in one
+// transaction, record by record. The same file again (same SHA-256, same
+// dataset) changes nothing: the load is rolled back once the file's hash
+// shows an earlier completed run of it.
 Result<ImportSummary> ImportBundle(store::Store& store, std::istream& raw,
                                    const ImportOptions& opts, const std::string& dataset,
                                    const store::BlobStore* blobs) {
-  constexpr size_t kMaxBundle = size_t{512} << 20;
-  std::string text;
-  std::vector<char> buf(1 << 16);
-  while (raw.read(buf.data(), static_cast<std::streamsize>(buf.size())) || raw.gcount() > 0) {
-    text.append(buf.data(), static_cast<size_t>(raw.gcount()));
-    if (text.size() > kMaxBundle) {
-      return Status::TooLarge("a dalil-json file may be at most 512 MiB", "file");
-    }
-  }
-  if (raw.bad()) return Status::Io("the file cannot be read");
-  if (text.empty()) return Status::Invalid("file", "the file is empty");
-  if (!IsValidUtf8(text)) return Status::Invalid("file", "the file is not UTF-8 text");
-  json bundle = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (bundle.is_discarded()) return Status::Invalid("file", "the file is not valid JSON");
-  if (!bundle.is_object() || bundle.value("format", "") != "dalil-json/1") {
-    return Status::Invalid("format", "a dalil-json file is an object with \"format\": \"dalil-json/1\"");
-  }
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-  const std::string sha = HexEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
-  text.clear();
-  text.shrink_to_fit();
-
   ImportSummary summary;
   summary.dataset = dataset;
-  int64_t records = 0;
-  for (const auto& [k, v] : bundle.items()) {
-    if (v.is_array()) records += static_cast<int64_t>(v.size());
-  }
   BundleOptions bopts;
   bopts.reuse_places_by_code = true;
   bopts.withheld_names = true;
+  std::string sha;
+  bool done_before = false;
+  const Status kRollBack(Code::kUnavailable, "roll back");
   Status s = store.Write(opts.actor, [&](store::WriteTxn& txn) -> Status {
-    summary.counts.rows = records;
-    store::ImportRun run;
-    run.dataset = dataset;
-    run.format = opts.format;
-    run.file_name = opts.file_name;
+    BundleResult loaded;
+    BundleLoader loader(txn, bopts, loaded, blobs);
+    HashingBuf hashing(raw);
+    std::istream in(&hashing);
+    BundleStream stream([&](const model::EntitySpec& spec, json rec, const std::string& where) {
+      return loader.Add(spec, std::move(rec), where);
+    });
+    const bool parsed = json::sax_parse(in, &stream, json::input_format_t::json, true);
+    if (raw.bad()) return Status::Io("the file cannot be read");
+    if (hashing.total() == 0) return Status::Invalid("file", "the file is empty");
+    if (!parsed || !stream.status().ok()) {
+      return stream.status().ok() ? Status::Invalid("file", "the file is not valid JSON")
+                                  : stream.status();
+    }
+    sha = hashing.HexDigest();
+    summary.counts.rows = stream.records();
     DALIL_ASSIGN_OR_RETURN(std::optional<int64_t> done,
                            txn.Imports().CompletedRunWithFile(dataset, sha));
-    if (!opts.dry_run) {
-      DALIL_ASSIGN_OR_RETURN(summary.run_id, txn.Imports().StartRun(run));
-    }
     if (done) {
-      summary.counts.unchanged = records;
-    } else {
-      BundleResult loaded;
-      DALIL_RETURN_IF_ERROR(LoadBundleInto(txn, bundle, bopts, loaded, blobs));
-      summary.counts.imported = loaded.total;
-      summary.counts.unchanged = records - loaded.total;
+      done_before = true;
+      return kRollBack;
     }
-    if (opts.dry_run) return Status(Code::kUnavailable, "dry run");
+    summary.counts.imported = loaded.total;
+    summary.counts.unchanged = stream.records() - loaded.total;
+    if (opts.dry_run) return kRollBack;
+    store::ImportRun run{.dataset = dataset, .format = opts.format, .file_name = opts.file_name};
+    DALIL_ASSIGN_OR_RETURN(summary.run_id, txn.Imports().StartRun(run));
     return txn.Imports().UpdateRun(summary.run_id, summary.counts, "completed", sha);
   });
-  if (opts.dry_run && s.code() == Code::kUnavailable && s.message() == "dry run") s = Status::Ok();
-  if (!s.ok()) return s;
+  const bool rolled_back = s.code() == kRollBack.code() && s.message() == kRollBack.message();
+  if (!s.ok() && !rolled_back) return s;
+  if (done_before) {
+    summary.counts.imported = 0;
+    summary.counts.unchanged = summary.counts.rows;
+    if (!opts.dry_run) {
+      // The run is recorded all the same, with nothing new.
+      DALIL_RETURN_IF_ERROR(store.Write(opts.actor, [&](store::WriteTxn& txn) -> Status {
+        store::ImportRun run{.dataset = dataset, .format = opts.format,
+                             .file_name = opts.file_name};
+        DALIL_ASSIGN_OR_RETURN(summary.run_id, txn.Imports().StartRun(run));
+        return txn.Imports().UpdateRun(summary.run_id, summary.counts, "completed", sha);
+      }));
+    }
+  }
   return summary;
 }
 

@@ -322,5 +322,64 @@ TEST_F(ImportTest, JsonExportWritesEveryRecordAfterWhatItRefersTo) {
   EXPECT_GT(refs, records / 2);
 }
 
+// dalil-json is read as a stream, record by record, in one transaction: a
+// bad file names what is wrong and leaves nothing behind; the same file
+// again writes nothing, not even a ledger leaf; a dry run writes nothing.
+TEST_F(ImportTest, JsonImportStreamsAndRefusesBadFilesWholly) {
+  const std::string head = R"({"format": "dalil-json/1", "notice": "n", )";
+  const std::string good = head +
+      R"("places": [{"$key": "place-100", "level": "district", "name_en": "Nasiriyah",)"
+      R"( "parent_id": "IQ-DQ"}],)"
+      R"( "sources": [{"$key": "source-1", "kind": "media_report", "reliability": "unknown",)"
+      R"( "title": "Report"}],)"
+      R"( "incidents": [{"$key": "incident-1", "title_en": "Protest", "start_date": "2021-02-26",)"
+      R"( "place_id": "$place-100", "event_type": "protests", "tags": ["a", "b"]}],)"
+      R"( "claims": [{"$key": "claim-1", "incident_id": "$incident-1", "source_id": "$source-1",)"
+      R"( "category": "killed", "count_min": 10}]})";
+  const uint64_t leaves = *store_->LedgerSize();
+  struct Bad {
+    std::string text, field, reason;
+  };
+  const Bad bad[] = {
+      {"", "file", "empty"},
+      {"[1, 2]", "format", "first member"},
+      {R"({"incidents": []})", "format", "first member"},
+      {R"({"format": "csv"})", "format", "dalil-json/1"},
+      {head + R"("incidents": {"a": 1}})", "incidents", "array of records"},
+      {head + R"("persons2": []})", "persons2", "not a kind of record"},
+      {head + R"("claims": [{"incident_id": "$incident-1", "source_id": 1, "category": "killed",)"
+              R"( "count_min": 1}]})", "claims[0].incident_id", "not loaded before it"},
+      {good.substr(0, good.size() - 20), "file", "not valid JSON"},
+      {head + "\"places\": [{\"name_en\": \"\xff\"}]}", "file", "not UTF-8"},
+  };
+  for (const Bad& b : bad) {
+    auto r = Import(*store_, b.text, "dalil-json");
+    ASSERT_FALSE(r.ok()) << b.text;
+    EXPECT_NE(r.status().message().find(b.reason), std::string::npos) << r.status().ToString();
+    EXPECT_EQ(r.status().field(), b.field);
+    EXPECT_EQ(*store_->LedgerSize(), leaves) << "a refused file left leaves";
+  }
+  auto dry = Import(*store_, good, "dalil-json", /*dry_run=*/true);
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  EXPECT_EQ(dry->counts.imported, 4);
+  EXPECT_EQ(*store_->LedgerSize(), leaves);
+
+  auto first = Import(*store_, good, "dalil-json");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->counts.rows, 4);
+  EXPECT_EQ(first->counts.imported, 4);
+  const uint64_t after = *store_->LedgerSize();
+  EXPECT_EQ(after, leaves + 4);
+  auto again = Import(*store_, good, "dalil-json");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->counts.imported, 0);
+  EXPECT_EQ(again->counts.unchanged, 4);
+  EXPECT_GT(again->run_id, first->run_id);
+  EXPECT_EQ(*store_->LedgerSize(), after);
+  auto claims = store_->List(Spec("claim"), {});
+  ASSERT_EQ(claims->total, 1);
+  EXPECT_EQ(claims->items[0]["count_min"], 10);
+}
+
 }  // namespace
 }  // namespace dalil::importer
