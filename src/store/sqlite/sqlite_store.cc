@@ -93,6 +93,11 @@ class SqliteWriteTxn : public WriteTxn {
   std::map<const EntitySpec*, int64_t> last_ids_;
   // Records this transaction knows exist (created or checked), so a
   // reference to them is not looked up again; a delete forgets its record.
+  // A cache, emptied when it grows large (a long import is one transaction).
+  void Remember(const EntitySpec& spec, int64_t id) {
+    if (known_.size() >= (1u << 16)) known_.clear();
+    known_.insert({&spec, id});
+  }
   std::set<std::pair<const EntitySpec*, int64_t>> known_;
 };
 
@@ -720,7 +725,7 @@ Status SqliteWriteTxn::CheckReferences(const EntitySpec& spec, const json& recor
         return Status::Invalid(std::string(f.name), "no " + std::string(target.name) +
                                                         " with id " + std::to_string(ref_id));
       }
-      known_.insert({&target, ref_id});
+      Remember(target, ref_id);
     }
     // A place may not sit under itself, nor a person be merged into itself.
     if (f.ref == spec.name && self_id > 0) {
@@ -768,7 +773,7 @@ Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
   if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
   DALIL_RETURN_IF_ERROR(s);
   last_id = id;
-  known_.insert({&spec, id});
+  Remember(spec, id);
   // The record as a read would return it, without reading it back: the
   // values as stored (integers as integers, numbers as doubles) and the
   // system fields. dalil verify compares every row with its ledger content,
