@@ -149,7 +149,6 @@ class AcledMapper : public Mapper {
     m.incident["tags"] = nlohmann::json::array({"acled"});
     MappedSource src;
     src.title = Cell(row, source_).empty() ? "ACLED" : Cell(row, source_);
-    src.citation = "ACLED event " + m.key;
     m.origin["source.title"] = source_ >= 0 ? c_.Name(source_) : "source";
     m.source = std::move(src);
     r.row = std::move(m);

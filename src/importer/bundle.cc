@@ -26,102 +26,99 @@ Status LoadBundleInto(store::WriteTxn& txn, const json& bundle, const BundleOpti
     }
     if (!value.is_array()) return Status::Invalid(key, "must be an array of records");
   }
-  {
-    std::map<std::string, int64_t> ids;  // $key -> id
-    for (const model::EntitySpec* spec : model::AllEntities()) {
-      auto list = bundle.find(std::string(spec->plural));
-      if (list == bundle.end()) continue;
-      for (size_t i = 0; i < list->size(); ++i) {
-        json rec = (*list)[i];
-        const std::string where = std::string(spec->plural) + "[" + std::to_string(i) + "]";
-        if (!rec.is_object()) return Status::Invalid(where, "must be an object");
-        std::string self_key;
-        if (auto k = rec.find("$key"); k != rec.end()) {
-          if (!k->is_string()) return Status::Invalid(where + ".$key", "must be a string");
-          self_key = *k;
-          rec.erase("$key");
-        }
-        const std::string label = where + (self_key.empty() ? "" : " ($key " + self_key + ")");
-        for (const model::Field& f : spec->fields) {
-          if (f.type != model::FieldType::kRef) continue;
-          auto v = rec.find(std::string(f.name));
-          if (v == rec.end() || !v->is_string()) continue;
-          const std::string ref = *v;
-          if (!ref.empty() && ref[0] == '$') {
-            auto it = ids.find(ref.substr(1));
-            if (it == ids.end()) {
-              return Status::Invalid(label + "." + std::string(f.name),
-                                     "refers to " + ref + ", which is not loaded before it");
-            }
-            *v = it->second;
-          } else if (f.ref == "place") {
-            auto id = txn.PlaceIdByCode(ref);
-            if (!id.ok()) return Status::Invalid(label + "." + std::string(f.name), id.status().message());
-            *v = *id;
-          }
-        }
-        model::Writer writer = model::Writer::kClient;
-        if (spec->name == "evidence") {
-          // The file comes with the record; its hash and size are computed
-          // here, never taken from the bundle.
-          auto text = rec.find("$content");
-          auto b64 = rec.find("$content_base64");
-          if (text == rec.end() && b64 == rec.end()) {
-            return Status::Invalid(label, "evidence needs its file as $content or $content_base64");
-          }
-          if (blobs == nullptr) return Status::Invalid(label, "evidence cannot be loaded here");
-          std::string bytes;
-          if (text != rec.end()) {
-            if (!text->is_string()) return Status::Invalid(label + ".$content", "must be a string");
-            bytes = text->get<std::string>();
-          } else {
-            auto decoded = b64->is_string() ? ledger::Base64Decode(b64->get<std::string>())
-                                            : std::nullopt;
-            if (!decoded) return Status::Invalid(label + ".$content_base64", "is not base64");
-            bytes = *decoded;
-          }
-          rec.erase("$content");
-          rec.erase("$content_base64");
-          for (const char* k : {"sha256", "size"}) {
-            if (rec.contains(k)) return Status::Invalid(label + "." + k, "is computed from the file");
-          }
-          DALIL_ASSIGN_OR_RETURN(std::string sha, blobs->Put(bytes));
-          rec["sha256"] = sha;
-          rec["size"] = static_cast<int64_t>(bytes.size());
-          writer = model::Writer::kServer;
-        }
-        if (options.reuse_places_by_code && spec->name == "place" && rec.contains("iso_code") &&
-            rec["iso_code"].is_string()) {
-          auto existing = txn.PlaceIdByCode(rec["iso_code"].get<std::string>());
-          if (existing.ok()) {
-            if (!self_key.empty()) {
-              ids[self_key] = *existing;
-              result.ids[self_key] = *existing;
-            }
-            continue;
-          }
-        }
-        if (options.withheld_names && spec->name == "person" &&
-            (!rec.contains("name") || rec["name"].is_null())) {
-          rec["name"] = "(name withheld: " + (self_key.empty() ? where : self_key) + ")";
-        }
-        auto created = txn.Create(*spec, rec, writer);
-        if (!created.ok()) {
-          const Status& e = created.status();
-          return Status(e.code(), e.message(),
-                        label + (e.field().empty() ? "" : "." + e.field()));
-        }
-        if (!self_key.empty()) {
-          if (!ids.emplace(self_key, (*created)["id"].get<int64_t>()).second) {
-            return Status::Invalid(label + ".$key", "is used twice");
-          }
-          result.ids[self_key] = (*created)["id"].get<int64_t>();
-        }
-        ++result.created[std::string(spec->plural)];
-        ++result.total;
-      }
+  BundleLoader loader(txn, options, result, blobs);
+  for (const model::EntitySpec* spec : model::AllEntities()) {
+    auto list = bundle.find(std::string(spec->plural));
+    if (list == bundle.end()) continue;
+    for (size_t i = 0; i < list->size(); ++i) {
+      DALIL_RETURN_IF_ERROR(loader.Add(*spec, (*list)[i],
+                                       std::string(spec->plural) + "[" + std::to_string(i) + "]"));
     }
   }
+  return Status::Ok();
+}
+
+Status BundleLoader::Add(const model::EntitySpec& spec, json rec, const std::string& where) {
+  if (!rec.is_object()) return Status::Invalid(where, "must be an object");
+  std::string self_key;
+  if (auto k = rec.find("$key"); k != rec.end()) {
+    if (!k->is_string()) return Status::Invalid(where + ".$key", "must be a string");
+    self_key = *k;
+    rec.erase("$key");
+  }
+  const std::string label = where + (self_key.empty() ? "" : " ($key " + self_key + ")");
+  for (const model::Field& f : spec.fields) {
+    if (f.type != model::FieldType::kRef) continue;
+    auto v = rec.find(std::string(f.name));
+    if (v == rec.end() || !v->is_string()) continue;
+    const std::string ref = *v;
+    if (!ref.empty() && ref[0] == '$') {
+      auto it = result_.ids.find(ref.substr(1));
+      if (it == result_.ids.end()) {
+        return Status::Invalid(label + "." + std::string(f.name),
+                               "refers to " + ref + ", which is not loaded before it");
+      }
+      *v = it->second;
+    } else if (f.ref == "place") {
+      auto id = txn_.PlaceIdByCode(ref);
+      if (!id.ok()) return Status::Invalid(label + "." + std::string(f.name), id.status().message());
+      *v = *id;
+    }
+  }
+  model::Writer writer = model::Writer::kClient;
+  if (spec.name == "evidence") {
+    // The file comes with the record; its hash and size are computed
+    // here, never taken from the bundle.
+    auto text = rec.find("$content");
+    auto b64 = rec.find("$content_base64");
+    if (text == rec.end() && b64 == rec.end()) {
+      return Status::Invalid(label, "evidence needs its file as $content or $content_base64");
+    }
+    if (blobs_ == nullptr) return Status::Invalid(label, "evidence cannot be loaded here");
+    std::string bytes;
+    if (text != rec.end()) {
+      if (!text->is_string()) return Status::Invalid(label + ".$content", "must be a string");
+      bytes = text->get<std::string>();
+    } else {
+      auto decoded = b64->is_string() ? ledger::Base64Decode(b64->get<std::string>())
+                                      : std::nullopt;
+      if (!decoded) return Status::Invalid(label + ".$content_base64", "is not base64");
+      bytes = *decoded;
+    }
+    rec.erase("$content");
+    rec.erase("$content_base64");
+    for (const char* k : {"sha256", "size"}) {
+      if (rec.contains(k)) return Status::Invalid(label + "." + k, "is computed from the file");
+    }
+    DALIL_ASSIGN_OR_RETURN(std::string sha, blobs_->Put(bytes));
+    rec["sha256"] = sha;
+    rec["size"] = static_cast<int64_t>(bytes.size());
+    writer = model::Writer::kServer;
+  }
+  if (options_.reuse_places_by_code && spec.name == "place" && rec.contains("iso_code") &&
+      rec["iso_code"].is_string()) {
+    auto existing = txn_.PlaceIdByCode(rec["iso_code"].get<std::string>());
+    if (existing.ok()) {
+      if (!self_key.empty()) result_.ids[self_key] = *existing;
+      return Status::Ok();
+    }
+  }
+  if (options_.withheld_names && spec.name == "person" &&
+      (!rec.contains("name") || rec["name"].is_null())) {
+    rec["name"] = "(name withheld: " + (self_key.empty() ? where : self_key) + ")";
+  }
+  auto created = txn_.Create(spec, rec, writer);
+  if (!created.ok()) {
+    const Status& e = created.status();
+    return Status(e.code(), e.message(),
+                  label + (e.field().empty() ? "" : "." + e.field()));
+  }
+  if (!self_key.empty() &&
+      !result_.ids.emplace(self_key, (*created)["id"].get<int64_t>()).second) {
+    return Status::Invalid(label + ".$key", "is used twice");
+  }
+  ++result_.created[std::string(spec.plural)];
+  ++result_.total;
   return Status::Ok();
 }
 

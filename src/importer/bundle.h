@@ -40,6 +40,24 @@ struct BundleOptions {
   bool withheld_names = false;
 };
 
+// Loads records one at a time into `txn`, as a reader hands them over (a
+// streaming one included): each record must come after those it refers to
+// by "$key". `result` keeps the counts and the $key -> id map. Errors name
+// the record by `where` ("incidents[3]").
+class BundleLoader {
+ public:
+  BundleLoader(store::WriteTxn& txn, const BundleOptions& options, BundleResult& result,
+               const store::BlobStore* blobs)
+      : txn_(txn), options_(options), result_(result), blobs_(blobs) {}
+  Status Add(const model::EntitySpec& spec, nlohmann::json rec, const std::string& where);
+
+ private:
+  store::WriteTxn& txn_;
+  const BundleOptions& options_;
+  BundleResult& result_;
+  const store::BlobStore* blobs_;
+};
+
 // Loads every record in `txn`, adding to `result`. Errors as LoadBundle's.
 Status LoadBundleInto(store::WriteTxn& txn, const nlohmann::json& bundle,
                       const BundleOptions& options, BundleResult& result,

@@ -1,5 +1,6 @@
 #include "importer/export.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -335,37 +336,23 @@ json BundleRecord(const model::EntitySpec& spec, const json& rec) {
   return out;
 }
 
-Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& out) {
-  std::set<int64_t> incidents;
-  json bundle = {{"format", "dalil-json/1"},
-                 {"notice", "Exported by Dalil. Sensitive fields (person names, contacts, "
-                            "affiliations, witness identities) are never exported."}};
-  std::map<std::string, std::map<int64_t, json>> picked;  // entity -> id -> record
-  DALIL_RETURN_IF_ERROR(ForEachPage(store, req, [&](const std::vector<json>& page) {
-    for (const json& inc : page) {
-      incidents.insert(inc["id"].get<int64_t>());
-      picked["incident"][inc["id"].get<int64_t>()] = inc;
-    }
-    return Status::Ok();
-  }));
-  auto in_set = [](const std::set<int64_t>& s, const json& v) {
-    return v.is_number_integer() && s.count(v.get<int64_t>()) > 0;
-  };
-  std::set<int64_t> outcomes;
-  for (const char* entity : {"claim", "involvement", "outcome"}) {
-    DALIL_RETURN_IF_ERROR(ForEach(store, Spec(entity), {}, [&](const json& r) {
-      if (in_set(incidents, r["incident_id"])) {
-        picked[entity][r["id"].get<int64_t>()] = r;
-        if (std::string_view(entity) == "outcome") outcomes.insert(r["id"].get<int64_t>());
-      }
-      return Status::Ok();
-    }));
+bool HasSelfReference(const model::EntitySpec& spec) {
+  for (const model::Field& f : spec.fields) {
+    if (f.type == model::FieldType::kRef && f.ref == spec.name) return true;
   }
-  DALIL_RETURN_IF_ERROR(ForEach(store, Spec("outcome_update"), {}, [&](const json& r) {
-    if (in_set(outcomes, r["outcome_id"])) picked["outcome_update"][r["id"].get<int64_t>()] = r;
-    return Status::Ok();
-  }));
-  // Whatever the picked records refer to, and what that refers to, follows.
+  return false;
+}
+
+// Written record by record: first the ids of everything the export holds
+// are gathered (ids only, never the records), then each entity's records
+// are read one at a time and written, in model::AllEntities() order, so a
+// record always comes after what it refers to and the file can be loaded
+// in one pass.
+Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& out) {
+  // entity -> ids, ascending; scanned ones are appended in id order.
+  std::map<std::string, std::vector<int64_t>> picked;
+  // Records only referred to (places, actors, sources, persons...).
+  std::map<std::string, std::set<int64_t>> referred;
   std::vector<std::pair<std::string, int64_t>> pending;
   auto refs_of = [&](const model::EntitySpec& spec, const json& r) {
     for (const model::Field& f : spec.fields) {
@@ -374,41 +361,95 @@ Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& ou
       }
     }
   };
-  for (const auto& [entity, recs] : picked) {
-    for (const auto& [id, r] : recs) refs_of(Spec(entity), r);
+  auto has = [](const std::vector<int64_t>& ids, const json& v) {
+    return v.is_number_integer() && std::binary_search(ids.begin(), ids.end(), v.get<int64_t>());
+  };
+  std::vector<int64_t>& incidents = picked["incident"];
+  DALIL_RETURN_IF_ERROR(ForEachPage(store, req, [&](const std::vector<json>& page) {
+    for (const json& inc : page) {
+      incidents.push_back(inc["id"].get<int64_t>());
+      refs_of(Spec("incident"), inc);
+    }
+    return Status::Ok();
+  }));
+  std::sort(incidents.begin(), incidents.end());
+  for (const char* entity : {"claim", "involvement", "outcome"}) {
+    std::vector<int64_t>& ids = picked[entity];
+    DALIL_RETURN_IF_ERROR(ForEach(store, Spec(entity), {}, [&](const json& r) {
+      if (has(incidents, r["incident_id"])) {
+        ids.push_back(r["id"].get<int64_t>());
+        refs_of(Spec(entity), r);
+      }
+      return Status::Ok();
+    }));
   }
+  const std::vector<int64_t>& outcomes = picked["outcome"];
+  std::vector<int64_t>& updates = picked["outcome_update"];
+  DALIL_RETURN_IF_ERROR(ForEach(store, Spec("outcome_update"), {}, [&](const json& r) {
+    if (has(outcomes, r["outcome_id"])) {
+      updates.push_back(r["id"].get<int64_t>());
+      refs_of(Spec("outcome_update"), r);
+    }
+    return Status::Ok();
+  }));
+  // Whatever the picked records refer to, and what that refers to, follows.
   while (!pending.empty()) {
     auto [entity, id] = pending.back();
     pending.pop_back();
-    if (picked[entity].count(id)) continue;
+    auto scanned = picked.find(entity);
+    if (scanned != picked.end() && has(scanned->second, id)) continue;
+    if (!referred[entity].insert(id).second) continue;
     DALIL_ASSIGN_OR_RETURN(json r, store.Get(Spec(entity), id));
     refs_of(Spec(entity), r);
-    picked[entity][id] = std::move(r);
   }
+  for (auto& [entity, ids] : referred) {
+    std::vector<int64_t>& all = picked[entity];
+    all.insert(all.end(), ids.begin(), ids.end());
+    std::sort(all.begin(), all.end());
+  }
+  referred.clear();
+
+  out << "{\"format\": \"dalil-json/1\",\n \"notice\": "
+      << json("Exported by Dalil. Sensitive fields (person names, contacts, affiliations, "
+              "witness identities) are never exported.").dump();
   for (const model::EntitySpec* spec : model::AllEntities()) {
     auto it = picked.find(std::string(spec->name));
-    if (it == picked.end() || spec->name == "evidence") continue;
-    // A record after the one of its own kind it refers to (a place after
-    // its parent), as the bundle loader requires.
-    json list = json::array();
-    std::set<int64_t> done;
-    std::function<void(int64_t, int)> emit = [&](int64_t id, int depth) {
-      if (done.count(id) || depth > 64) return;
-      const json& r = it->second.at(id);
-      for (const model::Field& f : spec->fields) {
-        if (f.type == model::FieldType::kRef && f.ref == spec->name &&
-            r[std::string(f.name)].is_number_integer()) {
-          int64_t parent = r[std::string(f.name)].get<int64_t>();
-          if (it->second.count(parent)) emit(parent, depth + 1);
-        }
-      }
-      done.insert(id);
-      list.push_back(BundleRecord(*spec, r));
+    if (it == picked.end() || it->second.empty() || spec->name == "evidence") continue;
+    const std::vector<int64_t>& ids = it->second;
+    out << ",\n \"" << spec->plural << "\": [";
+    bool first = true;
+    auto write = [&](const json& r) {
+      out << (first ? "\n  " : ",\n  ") << BundleRecord(*spec, r).dump();
+      first = false;
     };
-    for (const auto& [id, r] : it->second) emit(id, 0);
-    bundle[std::string(spec->plural)] = std::move(list);
+    if (!HasSelfReference(*spec)) {
+      for (int64_t id : ids) {
+        DALIL_ASSIGN_OR_RETURN(json r, store.Get(*spec, id));
+        write(r);
+      }
+    } else {
+      // A record after the one of its own kind it refers to (a place after
+      // its parent), as the bundle loader requires.
+      std::set<int64_t> done;
+      std::function<Status(int64_t, int)> emit = [&](int64_t id, int depth) -> Status {
+        if (done.count(id) || depth > 64) return Status::Ok();
+        DALIL_ASSIGN_OR_RETURN(json r, store.Get(*spec, id));
+        for (const model::Field& f : spec->fields) {
+          const json& parent = r[std::string(f.name)];
+          if (f.type == model::FieldType::kRef && f.ref == spec->name && has(ids, parent)) {
+            DALIL_RETURN_IF_ERROR(emit(parent.get<int64_t>(), depth + 1));
+          }
+        }
+        if (!done.insert(id).second) return Status::Ok();
+        write(r);
+        return Status::Ok();
+      };
+      for (int64_t id : ids) DALIL_RETURN_IF_ERROR(emit(id, 0));
+    }
+    out << "\n ]";
+    if (!out) return Status::Io("writing the export failed");
   }
-  out << bundle.dump(1) << "\n";
+  out << "\n}\n";
   return out ? Status::Ok() : Status::Io("writing the export failed");
 }
 

@@ -41,7 +41,7 @@ Result<ExportRequest> ParseExportRequest(
 std::string ExportMediaType(ExportFormat format);
 
 // Writes the export to `out`. CSV and GeoJSON are written incident by
-// incident; JSON is assembled in memory first.
+// incident; JSON record by record (only ids are held).
 Status WriteExport(store::Store& store, const ExportRequest& request, std::ostream& out);
 
 }  // namespace dalil::importer

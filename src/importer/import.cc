@@ -6,8 +6,10 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <unordered_map>
 
+#include "base/bounded_queue.h"
 #include "base/text.h"
 #include "importer/bundle.h"
 #include "importer/mappers.h"
@@ -91,9 +93,24 @@ bool IsArabicScript(std::string_view s) {
   return false;
 }
 
+// A row as the reading thread hands it to the writer: the cells, and when
+// they are well formed (no CSV error, as many columns as the header, UTF-8)
+// already mapped and hashed.
 struct PendingRow {
   CsvRecord rec;
+  int bad_utf8 = -1;  // index of the first cell that is not UTF-8
+  std::optional<MapResult> mapped;
+  std::string hash;
 };
+
+// Rows read and mapped ahead on a second thread, so parsing and mapping
+// overlap the writing. At most two batches wait, so memory stays bounded (a
+// batch is at most batch_rows rows or 16 MiB of cells).
+struct ReadBatch {
+  std::vector<PendingRow> rows;
+  uint64_t bytes_read = 0;
+};
+using BatchQueue = BoundedQueue<ReadBatch>;
 
 class CsvImporter {
  public:
@@ -136,35 +153,29 @@ class CsvImporter {
     summary_.run_id = run_id_;
     DALIL_RETURN_IF_ERROR(LoadCaches());
 
-    bool first = true;
-    std::vector<PendingRow> batch;
-    size_t batch_bytes = 0;
-    CsvRecord rec;
-    while (reader.Next(rec)) {
-      if (first) {
-        first = false;
-        // The row under the header may be HXL hashtags: not data.
-        if (rec.error.empty()) {
-          DALIL_ASSIGN_OR_RETURN(bool hxl, mapper_->TakeHxlRow(rec.fields));
-          if (hxl) continue;
-        } else if (opts_.format == "hxl-csv") {
-          return Status::Invalid("header", "line " + std::to_string(rec.line) + ": " + rec.error);
-        }
+    // The reading thread parses, checks and maps; this one writes.
+    BatchQueue queue(2);
+    std::thread reading([&] { queue.Close(ReadAhead(reader, raw, queue)); });
+    // However this thread leaves (an error, an exception), the reader is
+    // told to stop and joined first.
+    struct Joiner {
+      BatchQueue& queue;
+      std::thread& thread;
+      ~Joiner() {
+        queue.Stop();
+        if (thread.joinable()) thread.join();
       }
-      for (const std::string& f : rec.fields) batch_bytes += f.size();
-      batch.push_back({std::move(rec)});
-      rec = CsvRecord();
-      if (static_cast<int>(batch.size()) >= opts_.batch_rows || batch_bytes > (16u << 20)) {
-        DALIL_RETURN_IF_ERROR(Flush(batch, reader.bytes_read()));
-        batch.clear();
-        batch_bytes = 0;
-      }
+    } joiner{queue, reading};
+    Status written = Status::Ok(), read = Status::Ok();
+    ReadBatch batch;
+    while (queue.Pop(&batch, &read)) {
+      written = Flush(batch.rows, batch.bytes_read);
+      if (!written.ok()) break;
     }
-    if (first && opts_.format == "hxl-csv") {
-      return Status::Invalid("header", "an hxl-csv file needs a row of HXL hashtags under its header");
-    }
-    if (raw.bad()) return Status::Io("reading the file failed after line " + std::to_string(rec.line));
-    DALIL_RETURN_IF_ERROR(Flush(batch, reader.bytes_read()));
+    queue.Stop();
+    reading.join();
+    DALIL_RETURN_IF_ERROR(written);
+    DALIL_RETURN_IF_ERROR(read);
     if (!opts_.dry_run) {
       const std::string sha = hashing.HexDigest();
       DALIL_RETURN_IF_ERROR(store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
@@ -236,6 +247,62 @@ class CsvImporter {
     return Status::Ok();
   }
 
+  // The reading thread: reads every record after the header, prepares it
+  // (Prepare) and queues it in batches. Uses only the reader and the mapper,
+  // which no other thread touches meanwhile.
+  Status ReadAhead(CsvReader& reader, std::istream& raw, BatchQueue& queue) {
+    bool first = true;
+    ReadBatch batch;
+    size_t batch_bytes = 0;
+    CsvRecord rec;
+    while (reader.Next(rec)) {
+      if (first) {
+        first = false;
+        // The row under the header may be HXL hashtags: not data.
+        if (rec.error.empty()) {
+          DALIL_ASSIGN_OR_RETURN(bool hxl, mapper_->TakeHxlRow(rec.fields));
+          if (hxl) continue;
+        } else if (opts_.format == "hxl-csv") {
+          return Status::Invalid("header", "line " + std::to_string(rec.line) + ": " + rec.error);
+        }
+      }
+      for (const std::string& f : rec.fields) batch_bytes += f.size();
+      batch.rows.push_back(Prepare(std::move(rec)));
+      rec = CsvRecord();
+      if (static_cast<int>(batch.rows.size()) >= opts_.batch_rows || batch_bytes > (16u << 20)) {
+        batch.bytes_read = reader.bytes_read();
+        if (!queue.Push(std::move(batch))) return Status::Ok();
+        batch = ReadBatch();
+        batch_bytes = 0;
+      }
+    }
+    if (first && opts_.format == "hxl-csv") {
+      return Status::Invalid("header", "an hxl-csv file needs a row of HXL hashtags under its header");
+    }
+    if (raw.bad()) return Status::Io("reading the file failed after line " + std::to_string(rec.line));
+    batch.bytes_read = reader.bytes_read();
+    if (!batch.rows.empty()) queue.Push(std::move(batch));
+    return Status::Ok();
+  }
+
+  // The checks and mapping that need no database (a pure function of the
+  // row, so it runs on the reading thread).
+  PendingRow Prepare(CsvRecord rec) const {
+    PendingRow row;
+    row.rec = std::move(rec);
+    const CsvRecord& r = row.rec;
+    if (!r.error.empty() || r.field_count != static_cast<int64_t>(header_.size())) return row;
+    for (size_t i = 0; i < r.fields.size(); ++i) {
+      if (!IsValidUtf8(r.fields[i])) {
+        row.bad_utf8 = static_cast<int>(i);
+        return row;
+      }
+    }
+    row.mapped = mapper_->Map(r.fields);
+    if (row.mapped->row) row.hash = RowHash(opts_.format, r.fields);
+    return row;
+  }
+
   static bool IsRowProblem(const Status& s) {
     return s.code() == Code::kInvalidArgument || s.code() == Code::kConflict;
   }
@@ -271,20 +338,18 @@ class CsvImporter {
                     "the row has " + std::to_string(rec.field_count) + " columns, the header " +
                         std::to_string(header_.size()));
     }
-    for (size_t i = 0; i < rec.fields.size(); ++i) {
-      if (!IsValidUtf8(rec.fields[i])) {
-        return Reject(txn, rec.line, static_cast<int>(i), rec.fields[i],
-                      "is not valid UTF-8 (is the file in another encoding?)");
-      }
+    if (row.bad_utf8 >= 0) {
+      return Reject(txn, rec.line, row.bad_utf8, rec.fields[row.bad_utf8],
+                    "is not valid UTF-8 (is the file in another encoding?)");
     }
-    MapResult mapped = mapper_->Map(rec.fields);
+    MapResult& mapped = *row.mapped;
     if (!mapped.row) {
       ++counts_.rejected;
       return RecordReject(txn, {rec.line, mapped.error.column, ReportValue(mapped.error.value),
                                 mapped.error.reason});
     }
     MappedRow& m = *mapped.row;
-    const std::string hash = RowHash(opts_.format, rec.fields);
+    const std::string& hash = row.hash;
     if (m.key.empty()) m.key = "row:" + hash;
     DALIL_ASSIGN_OR_RETURN(std::optional<store::ImportedRow> prior,
                            txn.Imports().FindRow(dataset_, m.key));
@@ -602,67 +667,212 @@ class CsvImporter {
   std::map<std::string, std::string> current_origin_;
 };
 
-// dalil-json: a bundle (bundle.h) loaded in one transaction. The same file
-// again (same SHA-256, same dataset) changes nothing.
+// Reads a dalil-json file as a stream of records: the top-level object's
+// "format" first, then each list, whose records are handed to `each` one at
+// a time as soon as each is complete. Only the record being read is held.
+class BundleStream : public nlohmann::json_sax<json> {
+ public:
+  using Each = std::function<Status(const model::EntitySpec&, json, const std::string&)>;
+  explicit BundleStream(Each each) : each_(std::move(each)) {}
+
+  // Why reading stopped early (OK when the file was read to the end).
+  const Status& status() const { return status_; }
+  int64_t records() const { return records_; }
+
+  bool null() override { return Value(json()); }
+  bool boolean(bool v) override { return Value(json(v)); }
+  bool number_integer(number_integer_t v) override { return Value(json(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return Value(json(v)); }
+  bool number_float(number_float_t v, const string_t&) override { return Value(json(v)); }
+  bool string(string_t& v) override {
+    if (depth_ == 1) {
+      if (key_ == "format") {
+        if (v != "dalil-json/1") return Fail("format", "must be \"dalil-json/1\"");
+        format_seen_ = true;
+        return true;
+      }
+      if (key_ == "notice") return true;
+    }
+    return Value(json(std::move(v)));
+  }
+  bool binary(binary_t&) override { return Fail("file", "binary values are not JSON"); }
+  bool start_object(size_t) override { return Open(json::object()); }
+  bool start_array(size_t) override {
+    if (depth_ == 1) {  // a list of records
+      if (!format_seen_) return NotDalilJson();
+      spec_ = model::FindEntityByPlural(key_);
+      if (spec_ == nullptr) return Fail(key_, "is not a kind of record");
+      index_ = 0;
+      ++depth_;
+      return true;
+    }
+    return Open(json::array());
+  }
+  bool key(string_t& k) override {
+    if (depth_ == 1) {
+      key_ = k;
+      if (key_ != "format" && !format_seen_) return NotDalilJson();
+    } else {
+      member_ = k;
+    }
+    return true;
+  }
+  bool end_object() override { return Close(); }
+  bool end_array() override {
+    if (depth_ == 2 && open_.empty()) {
+      --depth_;
+      return true;
+    }
+    return Close();
+  }
+  bool parse_error(size_t byte, const std::string&, const nlohmann::detail::exception& e) override {
+    // Only the position: the parser's own message quotes the last token
+    // read, which may be part of a name, or not even UTF-8.
+    const bool utf8 = std::string_view(e.what()).find("UTF-8") != std::string_view::npos;
+    return Fail("file", std::string(utf8 ? "the file is not UTF-8 text" : "the file is not valid JSON") +
+                            " (at byte " + std::to_string(byte) + ")");
+  }
+
+ private:
+  bool NotDalilJson() {
+    return Fail("format", "a dalil-json file is an object whose first member is "
+                          "\"format\": \"dalil-json/1\"");
+  }
+  // A value where the file's outline wants another kind.
+  bool Misplaced() {
+    if (depth_ == 0) return NotDalilJson();
+    if (key_ == "format" || key_ == "notice") return Fail(key_, "must be a string");
+    return Fail(key_, "must be an array of records");
+  }
+  bool Fail(const std::string& field, const std::string& message) {
+    if (status_.ok()) status_ = Status::Invalid(field, message);
+    return false;
+  }
+  // A scalar: a member or element of the record being built, or (wrongly)
+  // a whole record or list.
+  bool Value(json v) {
+    if (depth_ <= 1) return Misplaced();
+    if (open_.empty()) return Deliver(std::move(v));
+    Place(std::move(v));
+    return true;
+  }
+  bool Open(json container) {
+    if (depth_ == 0) {  // the top-level object
+      if (!container.is_object()) return NotDalilJson();
+      depth_ = 1;
+      return true;
+    }
+    if (depth_ == 1) return Misplaced();
+    if (open_.empty()) {
+      record_ = std::move(container);
+      open_.push_back(&record_);
+    } else {
+      open_.push_back(Place(std::move(container)));
+    }
+    return true;
+  }
+  bool Close() {
+    if (open_.empty()) {  // the top-level object ends
+      depth_ = 0;
+      return true;
+    }
+    open_.pop_back();
+    if (open_.empty()) return Deliver(std::move(record_));
+    return true;
+  }
+  json* Place(json v) {
+    json& top = *open_.back();
+    if (top.is_array()) {
+      top.push_back(std::move(v));
+      return &top.back();
+    }
+    json& slot = top[member_];
+    slot = std::move(v);
+    return &slot;
+  }
+  bool Deliver(json rec) {
+    ++records_;
+    Status s = each_(*spec_, std::move(rec),
+                     std::string(spec_->plural) + "[" + std::to_string(index_++) + "]");
+    if (!s.ok()) {
+      status_ = std::move(s);
+      return false;
+    }
+    return true;
+  }
+
+  Each each_;
+  Status status_;
+  int depth_ = 0;  // 0 outside, 1 in the top-level object, 2 in a list
+  bool format_seen_ = false;
+  std::string key_, member_;
+  const model::EntitySpec* spec_ = nullptr;
+  size_t index_ = 0;
+  int64_t records_ = 0;
+  json record_;
+  std::vector<json*> open_;  // the containers of record_ being filled
+};
+
+// dalil-json: a bundle (bundle.h) read as a stream and loaded in one
+// transaction, record by record. The same file again (same SHA-256, same
+// dataset) changes nothing: the load is rolled back once the file's hash
+// shows an earlier completed run of it.
 Result<ImportSummary> ImportBundle(store::Store& store, std::istream& raw,
                                    const ImportOptions& opts, const std::string& dataset,
                                    const store::BlobStore* blobs) {
-  constexpr size_t kMaxBundle = size_t{512} << 20;
-  std::string text;
-  std::vector<char> buf(1 << 16);
-  while (raw.read(buf.data(), static_cast<std::streamsize>(buf.size())) || raw.gcount() > 0) {
-    text.append(buf.data(), static_cast<size_t>(raw.gcount()));
-    if (text.size() > kMaxBundle) {
-      return Status::TooLarge("a dalil-json file may be at most 512 MiB", "file");
-    }
-  }
-  if (raw.bad()) return Status::Io("the file cannot be read");
-  if (text.empty()) return Status::Invalid("file", "the file is empty");
-  if (!IsValidUtf8(text)) return Status::Invalid("file", "the file is not UTF-8 text");
-  json bundle = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (bundle.is_discarded()) return Status::Invalid("file", "the file is not valid JSON");
-  if (!bundle.is_object() || bundle.value("format", "") != "dalil-json/1") {
-    return Status::Invalid("format", "a dalil-json file is an object with \"format\": \"dalil-json/1\"");
-  }
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
-  const std::string sha = HexEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
-  text.clear();
-  text.shrink_to_fit();
-
   ImportSummary summary;
   summary.dataset = dataset;
-  int64_t records = 0;
-  for (const auto& [k, v] : bundle.items()) {
-    if (v.is_array()) records += static_cast<int64_t>(v.size());
-  }
   BundleOptions bopts;
   bopts.reuse_places_by_code = true;
   bopts.withheld_names = true;
+  std::string sha;
+  bool done_before = false;
+  const Status kRollBack(Code::kUnavailable, "roll back");
   Status s = store.Write(opts.actor, [&](store::WriteTxn& txn) -> Status {
-    summary.counts.rows = records;
-    store::ImportRun run;
-    run.dataset = dataset;
-    run.format = opts.format;
-    run.file_name = opts.file_name;
+    BundleResult loaded;
+    BundleLoader loader(txn, bopts, loaded, blobs);
+    HashingBuf hashing(raw);
+    std::istream in(&hashing);
+    BundleStream stream([&](const model::EntitySpec& spec, json rec, const std::string& where) {
+      return loader.Add(spec, std::move(rec), where);
+    });
+    const bool parsed = json::sax_parse(in, &stream, json::input_format_t::json, true);
+    if (raw.bad()) return Status::Io("the file cannot be read");
+    if (hashing.total() == 0) return Status::Invalid("file", "the file is empty");
+    if (!parsed || !stream.status().ok()) {
+      return stream.status().ok() ? Status::Invalid("file", "the file is not valid JSON")
+                                  : stream.status();
+    }
+    sha = hashing.HexDigest();
+    summary.counts.rows = stream.records();
     DALIL_ASSIGN_OR_RETURN(std::optional<int64_t> done,
                            txn.Imports().CompletedRunWithFile(dataset, sha));
-    if (!opts.dry_run) {
-      DALIL_ASSIGN_OR_RETURN(summary.run_id, txn.Imports().StartRun(run));
-    }
     if (done) {
-      summary.counts.unchanged = records;
-    } else {
-      BundleResult loaded;
-      DALIL_RETURN_IF_ERROR(LoadBundleInto(txn, bundle, bopts, loaded, blobs));
-      summary.counts.imported = loaded.total;
-      summary.counts.unchanged = records - loaded.total;
+      done_before = true;
+      return kRollBack;
     }
-    if (opts.dry_run) return Status(Code::kUnavailable, "dry run");
+    summary.counts.imported = loaded.total;
+    summary.counts.unchanged = stream.records() - loaded.total;
+    if (opts.dry_run) return kRollBack;
+    store::ImportRun run{.dataset = dataset, .format = opts.format, .file_name = opts.file_name};
+    DALIL_ASSIGN_OR_RETURN(summary.run_id, txn.Imports().StartRun(run));
     return txn.Imports().UpdateRun(summary.run_id, summary.counts, "completed", sha);
   });
-  if (opts.dry_run && s.code() == Code::kUnavailable && s.message() == "dry run") s = Status::Ok();
-  if (!s.ok()) return s;
+  const bool rolled_back = s.code() == kRollBack.code() && s.message() == kRollBack.message();
+  if (!s.ok() && !rolled_back) return s;
+  if (done_before) {
+    summary.counts.imported = 0;
+    summary.counts.unchanged = summary.counts.rows;
+    if (!opts.dry_run) {
+      // The run is recorded all the same, with nothing new.
+      DALIL_RETURN_IF_ERROR(store.Write(opts.actor, [&](store::WriteTxn& txn) -> Status {
+        store::ImportRun run{.dataset = dataset, .format = opts.format,
+                             .file_name = opts.file_name};
+        DALIL_ASSIGN_OR_RETURN(summary.run_id, txn.Imports().StartRun(run));
+        return txn.Imports().UpdateRun(summary.run_id, summary.counts, "completed", sha);
+      }));
+    }
+  }
   return summary;
 }
 

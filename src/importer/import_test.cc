@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "figures/query.h"
@@ -278,6 +279,106 @@ TEST_F(ImportTest, VerifiedOnlyExportsAndHxlRoundTrip) {
   EXPECT_EQ(s->counts.rejected, 0);
   auto inc = fresh->Get(Spec("incident"), 1);
   EXPECT_EQ((*inc)["sub_event_type"], "excessive_force_against_protesters");
+}
+
+// The JSON export is written record by record in the order the loader needs:
+// entities in model order, every reference to a record written before it
+// (a place after its parent), so the file can be read in one pass.
+TEST_F(ImportTest, JsonExportWritesEveryRecordAfterWhatItRefersTo) {
+  std::ifstream demo(std::string(DALIL_SOURCE_DIR) + "/data/demo/demo.json");
+  ASSERT_TRUE(demo);
+  store::BlobStore blobs((dir_ / "blobs").string());
+  ASSERT_TRUE(LoadBundle(*store_, json::parse(demo), "demo", &blobs).ok());
+  auto req = ParseExportRequest(*store_, {{"format", "json"}, {"all_statuses", "true"}}, true);
+  ASSERT_TRUE(req.ok());
+  std::ostringstream out;
+  ASSERT_TRUE(WriteExport(*store_, *req, out).ok());
+  const nlohmann::ordered_json doc = nlohmann::ordered_json::parse(out.str());
+  size_t rank = 0, lists = 0, records = 0, refs = 0;
+  std::set<std::string> written;
+  for (const auto& [key, value] : doc.items()) {
+    if (key == "format" || key == "notice") continue;
+    const model::EntitySpec* spec = model::FindEntityByPlural(key);
+    ASSERT_NE(spec, nullptr) << key;
+    size_t at = 0;
+    while (model::AllEntities()[at] != spec) ++at;
+    EXPECT_GE(at, rank) << key << " comes before an entity it may refer to";
+    rank = at;
+    ++lists;
+    for (const auto& rec : value) {
+      for (const model::Field& f : spec->fields) {
+        auto v = rec.find(std::string(f.name));
+        if (f.type != model::FieldType::kRef || v == rec.end()) continue;
+        ++refs;
+        EXPECT_TRUE(written.count(v->get<std::string>().substr(1)))
+            << rec["$key"] << " refers to " << *v << " before it is written";
+      }
+      EXPECT_TRUE(written.insert(rec["$key"].get<std::string>()).second) << rec["$key"];
+      ++records;
+    }
+  }
+  EXPECT_GE(lists, 5u);
+  EXPECT_GT(records, 30u);
+  EXPECT_GT(refs, records / 2);
+}
+
+// dalil-json is read as a stream, record by record, in one transaction: a
+// bad file names what is wrong and leaves nothing behind; the same file
+// again writes nothing, not even a ledger leaf; a dry run writes nothing.
+TEST_F(ImportTest, JsonImportStreamsAndRefusesBadFilesWholly) {
+  const std::string head = R"({"format": "dalil-json/1", "notice": "n", )";
+  const std::string good = head +
+      R"("places": [{"$key": "place-100", "level": "district", "name_en": "Nasiriyah",)"
+      R"( "parent_id": "IQ-DQ"}],)"
+      R"( "sources": [{"$key": "source-1", "kind": "media_report", "reliability": "unknown",)"
+      R"( "title": "Report"}],)"
+      R"( "incidents": [{"$key": "incident-1", "title_en": "Protest", "start_date": "2021-02-26",)"
+      R"( "place_id": "$place-100", "event_type": "protests", "tags": ["a", "b"]}],)"
+      R"( "claims": [{"$key": "claim-1", "incident_id": "$incident-1", "source_id": "$source-1",)"
+      R"( "category": "killed", "count_min": 10}]})";
+  const uint64_t leaves = *store_->LedgerSize();
+  struct Bad {
+    std::string text, field, reason;
+  };
+  const Bad bad[] = {
+      {"", "file", "empty"},
+      {"[1, 2]", "format", "first member"},
+      {R"({"incidents": []})", "format", "first member"},
+      {R"({"format": "csv"})", "format", "dalil-json/1"},
+      {head + R"("incidents": {"a": 1}})", "incidents", "array of records"},
+      {head + R"("persons2": []})", "persons2", "not a kind of record"},
+      {head + R"("claims": [{"incident_id": "$incident-1", "source_id": 1, "category": "killed",)"
+              R"( "count_min": 1}]})", "claims[0].incident_id", "not loaded before it"},
+      {good.substr(0, good.size() - 20), "file", "not valid JSON"},
+      {head + "\"places\": [{\"name_en\": \"\xff\"}]}", "file", "not UTF-8"},
+  };
+  for (const Bad& b : bad) {
+    auto r = Import(*store_, b.text, "dalil-json");
+    ASSERT_FALSE(r.ok()) << b.text;
+    EXPECT_NE(r.status().message().find(b.reason), std::string::npos) << r.status().ToString();
+    EXPECT_EQ(r.status().field(), b.field);
+    EXPECT_EQ(*store_->LedgerSize(), leaves) << "a refused file left leaves";
+  }
+  auto dry = Import(*store_, good, "dalil-json", /*dry_run=*/true);
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  EXPECT_EQ(dry->counts.imported, 4);
+  EXPECT_EQ(*store_->LedgerSize(), leaves);
+
+  auto first = Import(*store_, good, "dalil-json");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->counts.rows, 4);
+  EXPECT_EQ(first->counts.imported, 4);
+  const uint64_t after = *store_->LedgerSize();
+  EXPECT_EQ(after, leaves + 4);
+  auto again = Import(*store_, good, "dalil-json");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->counts.imported, 0);
+  EXPECT_EQ(again->counts.unchanged, 4);
+  EXPECT_GT(again->run_id, first->run_id);
+  EXPECT_EQ(*store_->LedgerSize(), after);
+  auto claims = store_->List(Spec("claim"), {});
+  ASSERT_EQ(claims->total, 1);
+  EXPECT_EQ(claims->items[0]["count_min"], 10);
 }
 
 }  // namespace

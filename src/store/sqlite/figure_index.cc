@@ -1,11 +1,9 @@
 #include "store/sqlite/figure_index.h"
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <thread>
 
+#include "base/bounded_queue.h"
 #include "base/text.h"
 #include "figures/counting.h"
 
@@ -251,51 +249,7 @@ struct Chunk {
   std::string bytes;
 };
 
-// A bounded queue of chunks between one producer and one consumer.
-class ChunkQueue {
- public:
-  // False when the consumer has stopped.
-  bool Push(Chunk c) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return q_.size() < kDepth || stopped_; });
-    if (stopped_) return false;
-    q_.push_back(std::move(c));
-    cv_.notify_all();
-    return true;
-  }
-  void Close(Status s) {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-    status_ = std::move(s);
-    cv_.notify_all();
-  }
-  // False at the end; `*status` then holds the producer's result.
-  bool Pop(Chunk* c, Status* status) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return !q_.empty() || closed_; });
-    if (q_.empty()) {
-      *status = status_;
-      return false;
-    }
-    *c = std::move(q_.front());
-    q_.pop_front();
-    cv_.notify_all();
-    return true;
-  }
-  void Stop() {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopped_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  static constexpr size_t kDepth = 4;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Chunk> q_;
-  bool closed_ = false, stopped_ = false;
-  Status status_;
-};
+using ChunkQueue = BoundedQueue<Chunk>;
 
 }  // namespace
 
@@ -325,7 +279,7 @@ Status Scan(Database* db, const store::FigureScan& scan,
   for (size_t i = 0; i < binds.size(); ++i) st->BindInt(static_cast<int>(i + 1), binds[i]);
   // SQLite steps on one thread while the caller sums on its own: the two
   // halves of a full scan take about as long each.
-  ChunkQueue queue;
+  ChunkQueue queue(4);
   std::thread reader([&] {
     constexpr size_t kRows = 2048;
     Chunk c;

@@ -223,5 +223,39 @@ TEST_F(LedgerStoreTest, SensitivePlaintextNeverEntersContentOrLeaves) {
   ExpectIntact();
 }
 
+// Create answers without reading the row back; what it answers must be what
+// a read returns (integral numbers as doubles, lists, sensitive lists, the
+// system fields), also for several records of one entity in one transaction.
+TEST_F(LedgerStoreTest, CreateAnswersWhatAReadReturns) {
+  std::vector<json> created;
+  ASSERT_TRUE(store_->Write("import", [&](WriteTxn& txn) -> Status {
+    for (int i = 0; i < 3; ++i) {
+      DALIL_ASSIGN_OR_RETURN(json inc, txn.Create(E("incident"),
+          {{"title_en", "Protest " + std::to_string(i)}, {"start_date", "2021-02-26"},
+           {"place_id", 1}, {"event_type", "protests"}, {"latitude", 31},
+           {"longitude", 46.25}, {"geo_precision", 2}, {"tags", {"acled", "نقطة"}}}));
+      created.push_back(std::move(inc));
+    }
+    DALIL_ASSIGN_OR_RETURN(json p, txn.Create(E("person"),
+        {{"name", "زينب عباس (demo)"}, {"name_variants", {"Zainab", "Zaynab"}}}));
+    created.push_back(std::move(p));
+    return Status::Ok();
+  }).ok());
+  ASSERT_EQ(created.size(), 4u);
+  EXPECT_EQ(created[1]["id"].get<int64_t>(), created[0]["id"].get<int64_t>() + 1);
+  EXPECT_EQ(created[2]["id"].get<int64_t>(), created[0]["id"].get<int64_t>() + 2);
+  EXPECT_TRUE(created[0]["latitude"].is_number_float());
+  for (const json& c : created) {
+    const auto& spec = c.contains("event_type") ? E("incident") : E("person");
+    auto read = store_->Get(spec, c["id"].get<int64_t>());
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(c.dump(), read->dump());
+    auto history = store_->History(spec, c["id"].get<int64_t>());
+    ASSERT_TRUE(history.ok());
+    ASSERT_EQ(history->size(), 1u);
+  }
+  ExpectIntact();
+}
+
 }  // namespace
 }  // namespace dalil::store
