@@ -170,8 +170,8 @@ class RevealLimits {
     }
     Response r = http::ErrorResponse(
         429, "too_many_reveals",
-        std::string(allowed ? "this account has revealed too much too fast"
-                            : "this account has had too many refused reveals") +
+        std::string(allowed ? "too many reveals from this account"
+                            : "too many refused reveals from this account") +
             "; try again in " + std::to_string(wait) + " seconds");
     r.headers.emplace_back("Retry-After", std::to_string(wait));
     return r;
