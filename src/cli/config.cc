@@ -69,6 +69,11 @@ session_lifetime_seconds = 43200
 reauth_seconds = 300
 # Longest life of an API token, in days.
 max_token_days = 365
+# Reveals of identities and evidence files per account: this many at once,
+# then one more every reveal_interval_seconds (0: no limit). Refused reveals
+# have a fixed limit of their own (10, then one a minute).
+reveal_burst = 60
+reveal_interval_seconds = 10
 )";
 }
 
@@ -129,7 +134,7 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   static const std::set<std::string> kFigureKeys = {"credible_reliability", "min_sources"};
   static const std::set<std::string> kAccountKeys = {
       "session_idle_timeout_seconds", "session_lifetime_seconds", "reauth_seconds",
-      "max_token_days"};
+      "max_token_days", "reveal_burst", "reveal_interval_seconds"};
   for (const auto& [section, keys] : {std::pair{"server", &kServerKeys}, std::pair{"api", &kApiKeys},
                                       std::pair{"ledger", &kLedgerKeys},
                                       std::pair{"keys", &kKeysKeys},
@@ -181,6 +186,8 @@ Result<Config> LoadConfig(const std::string& data_dir) {
   get_int("accounts", "session_lifetime_seconds", c.auth.session_lifetime_seconds, 1, 86400 * 30);
   get_int("accounts", "reauth_seconds", c.auth.reauth_seconds, 1, 86400);
   get_int("accounts", "max_token_days", c.auth.max_token_days, 1, 3650);
+  get_int("accounts", "reveal_burst", c.auth.reveal_rate.burst, 1, 100000);
+  get_int("accounts", "reveal_interval_seconds", c.auth.reveal_rate.interval_seconds, 0, 86400);
   if (!err.ok()) return err;
   return c;
 }

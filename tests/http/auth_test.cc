@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "http/api/api.h"
+#include "http/api/sensitive.h"
 #include "http/server.h"
 #include "ledger/leaf.h"
 #include "security/password.h"
@@ -192,6 +193,45 @@ class AuthTest : public ::testing::Test {
     b.body = BodyJson(r);
     b.csrf = b.body.value("csrf_token", "");
     return b;
+  }
+
+  // The URL of a new person named `name`, created with a documenter's token.
+  std::string NewPersonUrl(const std::string& name) {
+    testing::Reply r = Bearer(tokens_->at(Role::kDocumenter), "POST", "/api/v1/persons",
+                              json{{"name", name}}.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return "/api/v1/persons/" + std::to_string(BodyJson(r).value("id", int64_t{0}));
+  }
+
+  // Asks for `url`/reveal every way CanReveal refuses: a viewer's session,
+  // a documenter's and an admin's API token, the session of a documenter
+  // (<prefix>-documenter) whose password check has lapsed, and that session
+  // without its CSRF token. Each is refused for its reason, audited as a
+  // "reveal.refused" row saying `detail` and the reason, and never shows
+  // `canary`. Returns the documenter's id and session (still signed in).
+  std::pair<int64_t, Browser> ExpectRefusedEveryWay(const std::string& url, const std::string& prefix,
+                                                    const json& detail, const std::string& canary) {
+    const auto refused = [&](const testing::Reply& reply, const char* field) {
+      EXPECT_EQ(reply.status, 403) << reply.body;
+      EXPECT_EQ(BodyJson(reply)["error"]["field"], field) << reply.body;
+      EXPECT_EQ(reply.body.find(canary), std::string::npos);
+      auto audit = accounts_->ListAudit(1);
+      ASSERT_TRUE(audit.ok());
+      EXPECT_EQ((*audit)[0].action, "reveal.refused");
+      json want = detail;
+      want["reason"] = field;
+      EXPECT_EQ((*audit)[0].detail, want);
+    };
+    MakeUser(prefix + "-viewer", Role::kViewer);
+    refused(Call("POST", url + "/reveal", "", Login(prefix + "-viewer").Headers()), "role");
+    refused(Bearer(tokens_->at(Role::kDocumenter), "POST", url + "/reveal"), "authorization");
+    refused(Bearer(tokens_->at(Role::kAdmin), "POST", url + "/reveal"), "authorization");
+    const int64_t documenter = MakeUser(prefix + "-documenter", Role::kDocumenter);
+    Browser b = Login(prefix + "-documenter");
+    clock_->Advance(301);
+    refused(Call("POST", url + "/reveal", "", b.Headers()), "reauthentication");
+    EXPECT_EQ(Call("POST", url + "/reveal", "", b.Headers(false)).status, 403);  // no CSRF token
+    return {documenter, b};
   }
 
   static json ValidIncident() {
@@ -544,26 +584,11 @@ TEST_F(AuthTest, RevealNeedsTheRoleASessionAndARecentPasswordCheckAndIsRecorded)
   r = Bearer(tokens_->at(Role::kDocumenter), "PATCH", url, patch.dump());
   ASSERT_EQ(r.status, 200) << r.body;
 
-  const auto refused = [&](const testing::Reply& reply, const char* field) {
-    EXPECT_EQ(reply.status, 403) << reply.body;
-    EXPECT_EQ(BodyJson(reply)["error"]["field"], field) << reply.body;
-    EXPECT_EQ(reply.body.find("REVEAL-CANARY"), std::string::npos);
-    auto audit = accounts_->ListAudit(1);
-    ASSERT_TRUE(audit.ok());
-    EXPECT_EQ((*audit)[0].action, "reveal.refused");
-    EXPECT_EQ((*audit)[0].detail["reason"], field);
-    EXPECT_EQ((*audit)[0].detail["record_id"], person);
-  };
-  MakeUser("reveal-viewer", Role::kViewer);
-  Browser viewer = Login("reveal-viewer");
-  refused(Call("POST", url + "/reveal", "", viewer.Headers()), "role");
-  refused(Bearer(tokens_->at(Role::kDocumenter), "POST", url + "/reveal"), "authorization");
-  refused(Bearer(tokens_->at(Role::kAdmin), "POST", url + "/reveal"), "authorization");
-  const int64_t documenter = MakeUser("reveal-documenter", Role::kDocumenter);
-  Browser b = Login("reveal-documenter");
-  clock_->Advance(301);
-  refused(Call("POST", url + "/reveal", "", b.Headers()), "reauthentication");
-  EXPECT_EQ(Call("POST", url + "/reveal", "", b.Headers(false)).status, 403);  // no CSRF token
+  auto [documenter, b] = ExpectRefusedEveryWay(
+      url, "reveal",
+      {{"entity", "person"}, {"record_id", person},
+       {"fields", {"name", "name_variants", "contact", "home_location", "affiliation"}}},
+      "REVEAL-CANARY");
   r = Call("POST", url + "/reveal", json{{"fields", {"name", "sex"}}}.dump(), b.Headers());
   EXPECT_EQ(r.status, 400);  // sex is not sensitive
   EXPECT_EQ(BodyJson(r)["error"]["field"], "fields");
@@ -630,6 +655,222 @@ TEST_F(AuthTest, RevealNeedsTheRoleASessionAndARecentPasswordCheckAndIsRecorded)
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   EXPECT_TRUE(report->intact()) << json(report->problems).dump(1);
   EXPECT_GT(report->events, 10u);
+}
+
+// An evidence file's contents are sensitive (docs/security.md 1): no GET
+// serves them; they come back only through a reveal, under the same rule as
+// identities, recorded in the ledger before the bytes are sent.
+TEST_F(AuthTest, EvidenceContentsComeBackOnlyThroughARecordedReveal) {
+  std::string bytes = "%PDF-1.4 EVIDENCE-CANARY medical record scan";
+  bytes += std::string("\x00\x01\xff", 3);
+  const std::string documenter_token = tokens_->at(Role::kDocumenter);
+  testing::Reply r = Call("POST", "/api/v1/evidence?name=scan.pdf", bytes,
+                          {{"Authorization", "Bearer " + documenter_token},
+                           {"Content-Type", "application/pdf"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  const int64_t evidence = BodyJson(r)["id"];
+  const std::string url = "/api/v1/evidence/" + std::to_string(evidence);
+  EXPECT_EQ(BodyJson(r)["withheld"], json({{"fields", {"content"}}, {"reveal", "POST " + url + "/reveal"}}));
+  for (const auto& [role, token] : *tokens_) {
+    EXPECT_EQ(Bearer(token, "GET", url).status, 200);
+    // The old download route is gone for every role.
+    testing::Reply old = Bearer(token, "GET", url + "/content");
+    EXPECT_EQ(old.status, 404) << security::RoleName(role);
+    EXPECT_EQ(old.body.find("EVIDENCE-CANARY"), std::string::npos);
+  }
+  json shown = BodyJson(Bearer(tokens_->at(Role::kViewer), "GET", url));
+  EXPECT_EQ(shown["withheld"]["fields"], json::array({"content"}));
+  EXPECT_EQ(shown["sha256"], store::Sha256Hex(bytes));
+
+  auto [documenter, b] = ExpectRefusedEveryWay(
+      url, "file", {{"entity", "evidence"}, {"record_id", evidence}, {"fields", {"content"}}},
+      "EVIDENCE-CANARY");
+  r = Call("POST", url + "/reveal", json{{"fields", {"name"}}}.dump(), b.Headers());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(BodyJson(r)["error"]["field"], "fields");
+  EXPECT_EQ(Call("POST", "/api/v1/evidence/999999/reveal", "", b.Headers()).status, 404);
+  ASSERT_EQ(Call("POST", "/api/v1/session/reauth", json{{"password", kPassword}}.dump(), b.Headers()).status,
+            200);
+
+  // Allowed: one reveal row and one leaf, then the bytes as they were uploaded.
+  const uint64_t leaves_before = *store_->LedgerSize();
+  r = Call("POST", url + "/reveal", "", b.Headers());
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+  EXPECT_EQ(r.body, bytes);
+  EXPECT_EQ(r.headers["content-type"], "application/pdf");
+  EXPECT_EQ(r.headers["content-disposition"],
+            "attachment; filename=\"evidence-" + std::to_string(evidence) + "\"");
+  EXPECT_EQ(r.headers["x-content-type-options"], "nosniff");
+  EXPECT_EQ(r.headers["cache-control"], "no-store");
+  EXPECT_EQ(r.headers["digest"], "sha-256=" + store::Sha256Hex(bytes));
+  EXPECT_EQ(*store_->LedgerSize(), leaves_before + 1);
+  const int64_t reveal_id = std::stoll(r.headers["dalil-reveal-id"]);
+  const uint64_t at = std::stoull(r.headers["dalil-ledger-leaf"]);
+  EXPECT_EQ(at, leaves_before);
+  auto leaves = store_->Leaves(at, at + 1);
+  ASSERT_TRUE(leaves.ok() && leaves->size() == 1);
+  auto leaf = ledger::DecodeLeaf((*leaves)[0].data);
+  ASSERT_TRUE(leaf.ok());
+  EXPECT_EQ(leaf->entity, "reveal");
+  EXPECT_EQ(leaf->record_id, static_cast<uint64_t>(reveal_id));
+  EXPECT_EQ(leaf->actor, "user:" + std::to_string(documenter));
+  const std::string content = ledger::EventContent(
+      ledger::kReveal, reveal_id, clock_->NowSeconds(), leaf->actor,
+      {{"user_id", documenter}, {"organisation_id", org_}, {"entity", "evidence"},
+       {"record_id", evidence}, {"fields", {"content"}}});
+  EXPECT_EQ(leaf->content_hash, ledger::Sha256(content));
+  r = Bearer(tokens_->at(Role::kAdmin), "GET",
+             "/api/v1/reveals?entity=evidence&record_id=" + std::to_string(evidence));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json listed = BodyJson(r)["items"];
+  ASSERT_EQ(listed.size(), 1u) << r.body;
+  EXPECT_EQ(listed[0]["id"], reveal_id);
+  EXPECT_EQ(listed[0]["fields"], json::array({"content"}));
+  EXPECT_EQ(listed[0]["user_id"], documenter);
+
+  // Naming the contents is the same reveal; an HTML file never comes back as HTML.
+  r = Call("POST", url + "/reveal", json{{"fields", {"content"}}}.dump(), b.Headers());
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, bytes);
+  r = Call("POST", "/api/v1/evidence", "<script>alert('EVIDENCE-CANARY')</script>",
+           {{"Authorization", "Bearer " + documenter_token}, {"Content-Type", "text/html"}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = Call("POST", "/api/v1/evidence/" + std::to_string(BodyJson(r)["id"].get<int64_t>()) + "/reveal",
+           "", b.Headers());
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["content-type"], "application/octet-stream");
+  EXPECT_EQ(r.headers["content-disposition"].rfind("attachment;", 0), 0u);
+  EXPECT_EQ(*store_->LedgerSize(), leaves_before + 4);  // two reveals, one upload between
+
+  // The bytes are in no log, no audit row and no ledger content.
+  EXPECT_EQ(ReadFile((*dir_ / "access.log").string()).find("EVIDENCE-CANARY"), std::string::npos);
+  auto db = sqlite::Database::Open((*dir_ / "dalil.db").string(), false, true);
+  ASSERT_TRUE(db.ok());
+  auto st = (*db)->Prepare(
+      "SELECT group_concat(content, '|') || (SELECT group_concat(detail, '|') FROM account_audit) "
+      "FROM ledger");
+  ASSERT_TRUE(st.ok() && *st->Step());
+  EXPECT_EQ(st->Text(0).find("EVIDENCE-CANARY"), std::string::npos);
+  EXPECT_NE(st->Text(0).find(content), std::string::npos);
+}
+
+// The audit rows behind the reveals of one account, newest first: the
+// account's "reveal.*" rows among the latest `n`.
+std::vector<store::AuditEntry> RevealRows(store::AccountStore* accounts, int64_t user, int n) {
+  std::vector<store::AuditEntry> out;
+  auto audit = accounts->ListAudit(n);
+  EXPECT_TRUE(audit.ok());
+  if (!audit.ok()) return out;
+  for (const store::AuditEntry& e : *audit) {
+    if (e.user_id == user && e.action.rfind("reveal.", 0) == 0) out.push_back(e);
+  }
+  return out;
+}
+
+// Refused reveals write an audit row and a leaf each, so an account gets 10
+// at once and then one a minute; past that it is answered 429 and its
+// attempts are counted, with at most one "reveal.throttled" row a minute
+// carrying the count. A reveal that is allowed has its own limit.
+TEST_F(AuthTest, RefusedRevealsAreThrottledAndCountedWithoutALeafEach) {
+  const std::string url = NewPersonUrl("THROTTLE-CANARY");
+  testing::Reply r;
+  const int64_t user = MakeUser("throttled-documenter", Role::kDocumenter);
+  Browser b = Login("throttled-documenter");
+  clock_->Advance(301);  // the password check has lapsed: every reveal is refused
+  const uint64_t start = *store_->LedgerSize();
+  for (int i = 0; i < api::kRefusedRevealRate.burst; ++i) {
+    r = Call("POST", url + "/reveal", "", b.Headers());
+    ASSERT_EQ(r.status, 403) << i << " " << r.body;
+    EXPECT_EQ(BodyJson(r)["error"]["field"], "reauthentication");
+  }
+  EXPECT_EQ(*store_->LedgerSize(), start + 10);  // one leaf per refusal so far
+  r = Call("POST", url + "/reveal", "", b.Headers());
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(ErrorCode(r), "too_many_reveals");
+  EXPECT_EQ(r.headers["retry-after"], "60");
+  EXPECT_NE(BodyJson(r)["error"]["message"].get<std::string>().find("60 seconds"), std::string::npos);
+  auto rows = RevealRows(accounts_, user, 1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].action, "reveal.throttled");
+  EXPECT_EQ(rows[0].detail["count"], 1);
+  EXPECT_EQ(rows[0].detail["limit"], "refusals");
+  EXPECT_EQ(rows[0].detail["retry_after"], 60);
+  EXPECT_EQ(rows[0].detail["entity"], "person");
+  const int64_t first_row = rows[0].id;
+  // Hammering adds no row and no leaf within the minute.
+  for (int i = 0; i < 20; ++i) {
+    clock_->Advance(1);
+    r = Call("POST", url + "/reveal", "", b.Headers());
+    ASSERT_EQ(r.status, 429) << i;
+    EXPECT_EQ(r.headers["retry-after"], std::to_string(59 - i));
+  }
+  EXPECT_EQ(*store_->LedgerSize(), start + 11);
+  EXPECT_EQ(RevealRows(accounts_, user, 1)[0].id, first_row);
+  // Refusals do not spend the reveals' limit: after a password check the
+  // account reveals at once; the 20 counted attempts wait for the minute.
+  ASSERT_EQ(Call("POST", "/api/v1/session/reauth", json{{"password", kPassword}}.dump(), b.Headers()).status,
+            200);
+  r = Call("POST", url + "/reveal", "", b.Headers());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(*store_->LedgerSize(), start + 12);  // the reveal only
+  clock_->Advance(40);  // a minute after the row: the next attempt writes the count
+  r = Call("POST", url + "/reveal", "", b.Headers());
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(*store_->LedgerSize(), start + 14);  // the count, then the reveal
+  rows = RevealRows(accounts_, user, 5);
+  ASSERT_GE(rows.size(), 2u);
+  EXPECT_EQ(rows[0].action, "reveal.throttled");
+  EXPECT_EQ(rows[0].detail, json({{"count", 20}}));
+  EXPECT_EQ(rows[1].id, first_row);
+  // Every throttled attempt is counted once: 1 + 20.
+  int64_t counted = 0;
+  for (const auto& e : RevealRows(accounts_, user, 100)) {
+    if (e.action == "reveal.throttled") counted += e.detail["count"].get<int64_t>();
+  }
+  EXPECT_EQ(counted, 21);
+  // Five minutes on the limit has given back one refusal a minute: six
+  // more are audited, then 429 again.
+  clock_->Advance(301);
+  for (int i = 0; i < 6; ++i) {
+    r = Call("POST", url + "/reveal", "", b.Headers());
+    EXPECT_EQ(r.status, 403) << i << " " << r.body;
+  }
+  EXPECT_EQ(RevealRows(accounts_, user, 1)[0].action, "reveal.refused");
+  r = Call("POST", url + "/reveal", "", b.Headers());
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.headers["retry-after"], "59");
+  // Another account is not affected.
+  MakeUser("other-documenter", Role::kDocumenter);
+  Browser other = Login("other-documenter");
+  EXPECT_EQ(Call("POST", url + "/reveal", "", other.Headers()).status, 200);
+}
+
+// Reveals that are allowed: a burst of 60, then one every 10 seconds, so a
+// signed-in session cannot pull every identity at request rate.
+TEST_F(AuthTest, RevealsPastTheBurstWaitForTheSteadyRate) {
+  const std::string url = NewPersonUrl("BURST-CANARY");
+  testing::Reply r;
+  const int64_t user = MakeUser("burst-documenter", Role::kDocumenter);
+  Browser b = Login("burst-documenter");
+  const api::AuthOptions defaults;
+  for (int i = 0; i < defaults.reveal_rate.burst; ++i) {
+    ASSERT_EQ(Call("POST", url + "/reveal", json{{"fields", {"name"}}}.dump(), b.Headers()).status, 200)
+        << i;
+  }
+  const uint64_t leaves = *store_->LedgerSize();
+  r = Call("POST", url + "/reveal", json{{"fields", {"name"}}}.dump(), b.Headers());
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(r.headers["retry-after"], "10");
+  EXPECT_EQ(r.body.find("BURST-CANARY"), std::string::npos);
+  auto rows = RevealRows(accounts_, user, 1);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].detail["limit"], "reveals");
+  EXPECT_EQ(rows[0].detail["fields"], json::array({"name"}));
+  EXPECT_EQ(*store_->LedgerSize(), leaves + 1);
+  clock_->Advance(10);
+  EXPECT_EQ(Call("POST", url + "/reveal", "", b.Headers()).status, 200);
+  EXPECT_EQ(Call("POST", url + "/reveal", "", b.Headers()).status, 429);
+  EXPECT_EQ(*store_->LedgerSize(), leaves + 2);  // the reveal; the throttled one waits its minute
 }
 
 TEST_F(AuthTest, ApiTokensAreScopedExpiringAndRevocable) {

@@ -191,13 +191,19 @@ class AtRestTest(unittest.TestCase):
                  "/api/v1/outcomes?limit=500", "/api/v1/persons/duplicates",
                  "/api/v1/persons/duplicates?threshold=0", "/api/v1/export?format=json",
                  "/api/v1/ledger/leaves"]
-        for plural, rid in ids.items():
+        for plural, rid in dict(ids, evidence=evidence["id"]).items():
             paths += ["/api/v1/%s/%d" % (plural, rid), "/api/v1/%s?limit=500" % plural,
                       "/api/v1/%s/%d/history" % (plural, rid)]
         for role, token in readers.items():
             for path in paths:
                 status, body = srv.raw("GET", path, headers={"Authorization": "Bearer " + token})
                 self.assertEqual(status, 200, (role, path, body[:300]))
+                self.assert_nowhere(leaks, [(path, body)], "response to " + role)
+            # Tokens never reveal, files included; the old download route is gone.
+            for method, path in (("POST", "/api/v1/evidence/%d/reveal" % evidence["id"]),
+                                 ("GET", "/api/v1/evidence/%d/content" % evidence["id"])):
+                status, body = srv.raw(method, path, headers={"Authorization": "Bearer " + token})
+                self.assertEqual(status, 403 if method == "POST" else 404, (role, path, body[:300]))
                 self.assert_nowhere(leaks, [(path, body)], "response to " + role)
         got = srv.get("/api/v1/persons/%d" % person["id"])
         self.assertEqual(sorted(got["withheld"]["fields"]), sorted(person_body))
@@ -212,8 +218,14 @@ class AtRestTest(unittest.TestCase):
         self.assertEqual(shown["persons"], dict(person_body, contact=new_contact))
         self.assertEqual(shown["involvements"], {"perpetrator_names": perpetrators})
         self.assertEqual(shown["sources"], {"witness_identity": witness})
-        status, content = srv.raw("GET", "/api/v1/evidence/%d/content" % evidence["id"])
+        # So are the evidence file's contents, and only so (no GET serves them).
+        status, content, headers = session.raw("POST", "/api/v1/evidence/%d/reveal" % evidence["id"])
         self.assertEqual((status, content), (200, evidence_bytes))
+        self.assertEqual(headers["Content-Type"], "image/jpeg")
+        self.assertTrue(headers["Content-Disposition"].startswith("attachment;"))
+        reveals = srv.get("/api/v1/reveals?entity=evidence&record_id=%d" % evidence["id"])["items"]
+        self.assertEqual([(r["id"], r["fields"]) for r in reveals],
+                         [(int(headers["Dalil-Reveal-Id"]), ["content"])])
         # The public record of the ledger carries commitments, not values.
         for path in ("/api/v1/persons/%d/history" % person["id"],
                      "/api/v1/sources/%d/history" % source["id"],
@@ -319,8 +331,9 @@ class AtRestTest(unittest.TestCase):
         status, got = Session(srv, "legacy-documenter").call(
             "POST", "/api/v1/persons/%d/reveal" % person["id"])
         self.assertEqual((status, got["fields"]["name"]), (200, name))
-        self.assertEqual(srv.raw("GET", "/api/v1/evidence/%d/content" % evidence["id"]),
-                         (200, photo))
+        status, content, _ = Session(srv, "legacy-documenter").raw(
+            "POST", "/api/v1/evidence/%d/reveal" % evidence["id"])
+        self.assertEqual((status, content), (200, photo))
         srv.stop()
         self.assertEqual(run("keys", "init", data_dir=self.data).returncode, 4)
 
@@ -370,6 +383,14 @@ class AtRestTest(unittest.TestCase):
 
     def test_rotation_while_the_server_reads_and_writes(self):
         self.init(demo=True)
+        # The reader below reveals as fast as it can: lift the per-account
+        # limit on reveals (docs/security.md 14, "Limits") for this test.
+        toml = os.path.join(self.data, "dalil.toml")
+        with open(toml, encoding="utf-8") as f:
+            conf = f.read()
+        self.assertIn("reveal_interval_seconds = 10\n", conf)
+        with open(toml, "w", encoding="utf-8") as f:
+            f.write(conf.replace("reveal_interval_seconds = 10\n", "reveal_interval_seconds = 0\n"))
         srv = Server(self.data)
         add_user(self.data, "rotation-documenter", "documenter")
         session = Session(srv, "rotation-documenter")
@@ -408,8 +429,8 @@ class AtRestTest(unittest.TestCase):
                     if status != 200 or got["fields"]["name"] != p["name"]:
                         failures.append((status, "reveal", p["id"]))
                 for e in evidence:
-                    status, _ = srv.raw("GET", "/api/v1/evidence/%d/content" % e["id"])
-                    if status != 200:
+                    status, content, _ = session.raw("POST", "/api/v1/evidence/%d/reveal" % e["id"])
+                    if status != 200 or hashlib.sha256(content).hexdigest() != e["sha256"]:
                         failures.append((status, "evidence", e["id"]))
                 reads[0] += 1
 

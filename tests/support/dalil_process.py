@@ -71,9 +71,12 @@ class Session:
         except urllib.error.HTTPError as e:
             return e.code, e.read(), e.headers
 
+    def raw(self, method, path, body=None):
+        """Status, body bytes and headers of a request in this session."""
+        return self._send(method, path, body, {"Cookie": self.cookie, "X-CSRF-Token": self.csrf})
+
     def call(self, method, path, body=None):
-        status, raw, _ = self._send(method, path, body,
-                                    {"Cookie": self.cookie, "X-CSRF-Token": self.csrf})
+        status, raw, _ = self.raw(method, path, body)
         return status, json.loads(raw) if raw else None
 
 

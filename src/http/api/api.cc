@@ -292,17 +292,6 @@ class EntityHandlers {
   ApiOptions opts_;
 };
 
-// Media types that browsers may render inline without risk of running
-// script; anything else is served as an opaque download.
-bool IsSafeInlineType(const std::string& t) {
-  static const char* kSafe[] = {"image/png", "image/jpeg", "image/gif",
-                                "image/webp", "application/pdf", "audio/mpeg",
-                                "audio/ogg", "video/mp4", "video/webm",
-                                "text/plain"};
-  return std::any_of(std::begin(kSafe), std::end(kSafe),
-                     [&](const char* s) { return t == s; });
-}
-
 class EvidenceHandlers {
  public:
   EvidenceHandlers(store::Store* store, const store::BlobStore* blobs)
@@ -339,33 +328,19 @@ class EvidenceHandlers {
     auto existing = store_->List(*model::FindEntityByName("evidence"),
                                  {.equals = {{"sha256", *sha}}, .limit = 1});
     if (!existing.ok()) return Error(existing.status());
-    if (!existing->items.empty()) return JsonResponse(200, existing->items[0]);
+    if (!existing->items.empty()) {
+      return JsonResponse(200, WithholdSensitive(*model::FindEntityByName("evidence"),
+                                                 existing->items[0]));
+    }
     meta["sha256"] = *sha;
     meta["size"] = static_cast<int64_t>(req.body.size());
     auto r = store_->Create(ActorOf(req), *model::FindEntityByName("evidence"), meta,
                             model::Writer::kServer);
     if (!r.ok()) return Error(r.status());
-    Response resp = JsonResponse(201, *r);
+    Response resp = JsonResponse(201, WithholdSensitive(*model::FindEntityByName("evidence"), *r));
     resp.headers.emplace_back("Location",
                               "/api/v1/evidence/" + std::to_string((*r)["id"].get<int64_t>()));
     return resp;
-  }
-
-  Response Content(Request& req) {
-    auto id = ParseId(req);
-    if (!id.ok()) return Error(id.status());
-    auto rec = store_->Get(*model::FindEntityByName("evidence"), *id);
-    if (!rec.ok()) return Error(rec.status());
-    auto bytes = blobs_->Get((*rec)["sha256"].get<std::string>());
-    if (!bytes.ok()) return Error(bytes.status());
-    Response r;
-    std::string media = (*rec)["media_type"].is_string() ? (*rec)["media_type"].get<std::string>() : "";
-    r.content_type = IsSafeInlineType(media) ? media : "application/octet-stream";
-    r.body = std::move(bytes).value();
-    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"evidence-" +
-                                                      std::to_string(*id) + "\"");
-    r.headers.emplace_back("Digest", "sha-256=" + (*rec)["sha256"].get<std::string>());
-    return r;
   }
 
  private:
@@ -429,10 +404,9 @@ void RegisterRoutes(http::Router& router, store::Store* store,
                Access::AtLeast(Role::kReviewer), [h](Request& r) { return h->Delete(r); });
     if (spec->name == "evidence") {
       auto e = std::make_shared<EvidenceHandlers>(store, blobs);
+      // Its contents come back only through a reveal (RegisterRevealRoutes).
       router.AddUpload("POST", base, "Upload an evidence file (raw body)",
                        Access::AtLeast(Role::kDocumenter), [e](Request& r) { return e->Upload(r); });
-      router.Add("GET", base + "/{id}/content", "Download an evidence file",
-                 Access::AtLeast(Role::kViewer), [e](Request& r) { return e->Content(r); });
     } else {
       router.Add("POST", base, "Create a " + name, Access::AtLeast(Role::kDocumenter),
                  [h](Request& r) { return h->Create(r); });
@@ -441,7 +415,7 @@ void RegisterRoutes(http::Router& router, store::Store* store,
   RegisterLedgerRoutes(router, store, options);
   RegisterImportRoutes(router, store, blobs, options);
   RegisterAuthRoutes(router, options.accounts, options);
-  RegisterRevealRoutes(router, store, options);
+  RegisterRevealRoutes(router, store, blobs, options);
   router.Add("GET", "/api/v1/figures",
              "Casualty figures from verified records, with the records behind them",
              Access::AtLeast(Role::kViewer), [store, options](Request& req) {

@@ -1,5 +1,6 @@
 // The JSON API v1: CRUD for every entity of model/schema.h under
-// /api/v1/<plural>, evidence upload and download, the OpenAPI document and
+// /api/v1/<plural>, evidence upload (its contents come back only through a
+// reveal, sensitive.h), the OpenAPI document and
 // a health check. Handlers are thin: parse, call the Store, render.
 #ifndef DALIL_HTTP_API_API_H_
 #define DALIL_HTTP_API_API_H_
@@ -12,6 +13,7 @@
 #include "http/router.h"
 #include "ledger/checkpoint.h"
 #include "security/password.h"
+#include "security/rate_limit.h"
 #include "store/accounts.h"
 #include "store/blob_store.h"
 #include "store/store.h"
@@ -26,6 +28,9 @@ struct AuthOptions {
   int64_t max_token_days = 365;
   security::HashCost hash_cost = security::kDefaultCost;  // new hashes; older ones rehashed at login
   std::string totp_issuer = "Dalil";
+  // Reveals (identities, evidence files) per account: a burst, then one
+  // every interval (docs/security.md 14, "Limits"); interval 0: no limit.
+  security::Rate reveal_rate{.burst = 60, .interval_seconds = 10};
 };
 
 struct ApiOptions {
@@ -66,8 +71,10 @@ void RegisterAuthRoutes(http::Router& router, store::AccountStore* accounts,
                         const ApiOptions& options);
 
 // POST /api/v1/<plural>/{id}/reveal for every entity with sensitive fields
+// and for evidence files (read from `blobs`), and GET /api/v1/reveals
 // (sensitive.cc); called by RegisterRoutes.
-void RegisterRevealRoutes(http::Router& router, store::Store* store, const ApiOptions& options);
+void RegisterRevealRoutes(http::Router& router, store::Store* store,
+                          const store::BlobStore* blobs, const ApiOptions& options);
 
 // The login_throttle key of a user's failure counter; the CLI clears it when
 // it resets a password.

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "http/api/api.h"
+#include "http/api/sensitive.h"
 
 namespace dalil::embedded {
 std::string_view openapi_json();
@@ -90,11 +91,12 @@ json EntitySchema(const model::EntitySpec& spec) {
     props[std::string(f.name)] = FieldSchema(f);
     if (f.required) required.push_back(f.name);
   }
-  if (spec.HasSensitiveFields()) {
+  if (!RevealableFields(spec).empty()) {
     props["withheld"] = {
         {"type", "object"}, {"readOnly", true},
         {"description", "In responses, instead of the sensitive (x-sensitive) fields that hold a "
-                        "value: their names and the route that reveals them (recorded in the ledger)."},
+                        "value (for evidence: \"content\", the file): their names and the route "
+                        "that reveals them (recorded in the ledger)."},
         {"properties", {{"fields", {{"type", "array"}, {"items", {{"type", "string"}}}}},
                         {"reveal", {{"type", "string"}}}}}};
   }
@@ -279,7 +281,9 @@ json BuildOpenApi(const http::Router& router) {
     }
     if (route.pattern == "/api/v1/imports/{id}") op["responses"].update(ErrorResponses({404}));
     if (route.pattern == "/api/v1/reveals") {
-      params.push_back(QueryParam("entity", {{"type", "string"}, {"enum", {"person", "source", "involvement"}}},
+      params.push_back(QueryParam("entity",
+                                  {{"type", "string"},
+                                   {"enum", {"person", "source", "involvement", "evidence"}}},
                                   "With record_id: the reveals of one record."));
       params.push_back(QueryParam("record_id", {{"type", "integer"}, {"minimum", 1}}, "With entity."));
       params.push_back(QueryParam("user_id", {{"type", "integer"}, {"minimum", 1}},
@@ -293,21 +297,35 @@ json BuildOpenApi(const http::Router& router) {
       op["requestBody"] = {
           {"required", false},
           {"description", "Optional: {\"fields\": [...]} to reveal only these sensitive fields "
-                          "(default: all of them)."},
+                          "(default: all of them; for evidence the one name is \"content\")."},
           {"content", {{"application/json", {{"schema", {
               {"type", "object"},
               {"properties", {{"fields", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}}}}}}}};
-      op["responses"]["200"] = {
-          {"description", "The plaintext of the fields, after the reveal was recorded in the ledger"},
-          {"content", {{"application/json", {{"schema", {
-              {"type", "object"},
-              {"properties", {{"entity", {{"type", "string"}}},
-                              {"id", {{"type", "integer"}}},
-                              {"fields", {{"type", "object"}}},
-                              {"revealed_at", {{"type", "string"}, {"format", "date-time"}}},
-                              {"reveal_id", {{"type", "integer"}}},
-                              {"ledger_leaf", {{"type", "integer"}}}}}}}}}}}};
+      if (route.pattern == "/api/v1/evidence/{id}/reveal") {
+        const json header = {{"schema", {{"type", "integer"}}}};
+        op["responses"]["200"] = {
+            {"description", "The file's bytes, unchanged since intake, after the reveal was "
+                            "recorded in the ledger (as an attachment; HTML and other active "
+                            "types as application/octet-stream)"},
+            {"headers", {{"Dalil-Reveal-Id", header}, {"Dalil-Ledger-Leaf", header}}},
+            {"content", {{"application/octet-stream",
+                          {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
+      } else {
+        op["responses"]["200"] = {
+            {"description", "The plaintext of the fields, after the reveal was recorded in the ledger"},
+            {"content", {{"application/json", {{"schema", {
+                {"type", "object"},
+                {"properties", {{"entity", {{"type", "string"}}},
+                                {"id", {{"type", "integer"}}},
+                                {"fields", {{"type", "object"}}},
+                                {"revealed_at", {{"type", "string"}, {"format", "date-time"}}},
+                                {"reveal_id", {{"type", "integer"}}},
+                                {"ledger_leaf", {{"type", "integer"}}}}}}}}}}}};
+      }
       op["responses"].update(ErrorResponses({400, 404}));
+      op["responses"]["429"] = {
+          {"description", "Too many reveals, or refused reveals, from this account: wait "
+                          "Retry-After seconds"}};
     }
     if (history || route.pattern.rfind("/api/v1/ledger/", 0) == 0) {
       spec = nullptr;  // documented below as ledger routes
@@ -325,8 +343,6 @@ json BuildOpenApi(const http::Router& router) {
                                                     : std::initializer_list<int>{400}));
     }
     const bool item = route.pattern.find("{id}") != std::string::npos;
-    const bool content = route.pattern.size() > 8 &&
-                         route.pattern.rfind("/content") == route.pattern.size() - 8;
     if (spec) {
       const std::string schema = SchemaName(spec->name);
       if (route.method == "GET" && !item) {
@@ -340,11 +356,6 @@ json BuildOpenApi(const http::Router& router) {
                                 {"limit", {{"type", "integer"}}},
                                 {"offset", {{"type", "integer"}}}}}}}}}}}};
         op["responses"].update(ErrorResponses({400}));
-      } else if (content) {
-        op["responses"]["200"] = {{"description", "The file's bytes, unchanged since intake"},
-                                  {"content", {{"application/octet-stream",
-                                                {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}};
-        op["responses"].update(ErrorResponses({404}));
       } else if (route.method == "GET") {
         op["responses"]["200"] = {{"description", "The record"},
                                   {"content", {{"application/json", {{"schema", Ref(schema)}}}}}};
