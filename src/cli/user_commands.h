@@ -26,6 +26,11 @@ Status CreateFirstAdmin(store::AccountStore& accounts, const std::string& organi
 // Store has been opened, so migrations have run).
 Result<std::unique_ptr<store::AccountStore>> OpenAccounts(const Config& c, const GlobalFlags& g);
 
+// The system writer of a command that creates records (`--organisation`):
+// owning them as the named organisation, or as the installation's first
+// when `name` is empty. kInvalidArgument ("organisation") for an unknown name.
+Result<store::Viewer> WriterFor(const Config& c, const GlobalFlags& g, const std::string& name);
+
 }  // namespace dalil::cli
 
 #endif  // DALIL_CLI_USER_COMMANDS_H_

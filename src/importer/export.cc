@@ -322,7 +322,7 @@ json BundleRecord(const model::EntitySpec& spec, const json& rec) {
   json out = json::object();
   out["$key"] = std::string(spec.name) + "-" + std::to_string(rec["id"].get<int64_t>());
   for (const model::Field& f : spec.fields) {
-    if (f.sensitive) continue;
+    if (f.sensitive || f.access) continue;
     if (spec.name == "person" && f.name == "notes") continue;
     const json& v = rec[std::string(f.name)];
     if (v.is_null()) continue;
@@ -353,7 +353,7 @@ Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& ou
   };
   std::set<int64_t> outcomes;
   for (const char* entity : {"claim", "involvement", "outcome"}) {
-    DALIL_RETURN_IF_ERROR(ForEach(store, Spec(entity), {}, [&](const json& r) {
+    DALIL_RETURN_IF_ERROR(ForEach(store, Spec(entity), {.viewer = req.filter.viewer}, [&](const json& r) {
       if (in_set(incidents, r["incident_id"])) {
         picked[entity][r["id"].get<int64_t>()] = r;
         if (std::string_view(entity) == "outcome") outcomes.insert(r["id"].get<int64_t>());
@@ -361,7 +361,7 @@ Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& ou
       return Status::Ok();
     }));
   }
-  DALIL_RETURN_IF_ERROR(ForEach(store, Spec("outcome_update"), {}, [&](const json& r) {
+  DALIL_RETURN_IF_ERROR(ForEach(store, Spec("outcome_update"), {.viewer = req.filter.viewer}, [&](const json& r) {
     if (in_set(outcomes, r["outcome_id"])) picked["outcome_update"][r["id"].get<int64_t>()] = r;
     return Status::Ok();
   }));
@@ -381,7 +381,9 @@ Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& ou
     auto [entity, id] = pending.back();
     pending.pop_back();
     if (picked[entity].count(id)) continue;
-    DALIL_ASSIGN_OR_RETURN(json r, store.Get(Spec(entity), id));
+    auto got = store.Get(Spec(entity), id, req.filter.viewer);
+    if (got.status().code() == Code::kNotFound) continue;  // not the caller's to see
+    DALIL_ASSIGN_OR_RETURN(json r, std::move(got));
     refs_of(Spec(entity), r);
     picked[entity][id] = std::move(r);
   }

@@ -124,7 +124,7 @@ class CsvImporter {
 
     summary_.dataset = dataset_;
     if (!opts_.dry_run) {
-      DALIL_RETURN_IF_ERROR(store_.Write(opts_.actor, [&](store::WriteTxn& txn) -> Status {
+      DALIL_RETURN_IF_ERROR(store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) -> Status {
         store::ImportRun run;
         run.dataset = dataset_;
         run.format = opts_.format;
@@ -167,7 +167,7 @@ class CsvImporter {
     DALIL_RETURN_IF_ERROR(Flush(batch, reader.bytes_read()));
     if (!opts_.dry_run) {
       const std::string sha = hashing.HexDigest();
-      DALIL_RETURN_IF_ERROR(store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
+      DALIL_RETURN_IF_ERROR(store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) {
         return txn.Imports().UpdateRun(run_id_, counts_, "completed", sha);
       }));
     }
@@ -182,7 +182,7 @@ class CsvImporter {
     if (batch.empty()) return Status::Ok();
     const ImportCounts before = counts_;
     const size_t rejects_before = summary_.rejects.size();
-    Status s = store_.Write(opts_.actor, [&](store::WriteTxn& txn) -> Status {
+    Status s = store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) -> Status {
       for (PendingRow& row : batch) DALIL_RETURN_IF_ERROR(Process(txn, row));
       if (opts_.dry_run) return Status(Code::kUnavailable, "dry run");
       return txn.Imports().UpdateRun(run_id_, counts_, "", "");
@@ -197,7 +197,7 @@ class CsvImporter {
       summary_.rejects.resize(rejects_before);
       for (PendingRow& row : batch) {
         const ImportCounts row_before = counts_;
-        Status one = store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
+        Status one = store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) {
           Status processed = Process(txn, row);
           if (processed.ok() && opts_.dry_run) return Status(Code::kUnavailable, "dry run");
           return processed;
@@ -222,12 +222,12 @@ class CsvImporter {
         ImportReject rej{row.rec.line, column, value,
                          current_entity_ + " " +
                              (one.field().empty() ? "" : one.field() + ": ") + one.message()};
-        DALIL_RETURN_IF_ERROR(store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
+        DALIL_RETURN_IF_ERROR(store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) {
           return RecordReject(txn, rej);
         }));
       }
       if (!opts_.dry_run) {
-        DALIL_RETURN_IF_ERROR(store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
+        DALIL_RETURN_IF_ERROR(store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) {
           return txn.Imports().UpdateRun(run_id_, counts_, "", "");
         }));
       }
@@ -326,7 +326,8 @@ class CsvImporter {
       if (current.is_null()) return Status::Conflict("the incident was removed", "incident");
       json patch = incident;
       for (const model::Field& f : Spec("incident").fields) {
-        if (f.name == "review_status" || patch.contains(std::string(f.name))) continue;
+        // A newer file changes what it says, never review or who may see it.
+        if (f.name == "review_status" || f.access || patch.contains(std::string(f.name))) continue;
         patch[std::string(f.name)] = nullptr;
       }
       DALIL_RETURN_IF_ERROR(txn.Update(Spec("incident"), prior->incident_id, patch).status());
@@ -639,7 +640,7 @@ Result<ImportSummary> ImportBundle(store::Store& store, std::istream& raw,
   BundleOptions bopts;
   bopts.reuse_places_by_code = true;
   bopts.withheld_names = true;
-  Status s = store.Write(opts.actor, [&](store::WriteTxn& txn) -> Status {
+  Status s = store.WriteAs(opts.actor, opts.writer, [&](store::WriteTxn& txn) -> Status {
     summary.counts.rows = records;
     store::ImportRun run;
     run.dataset = dataset;

@@ -69,7 +69,11 @@ class CliTest(unittest.TestCase):
         self.assertNotIn(m.group(1), listed.stdout)
         srv = Server(self.data, token=False)
         try:
+            # Without credentials: nothing but published records (none yet),
+            # and every role route refused.
             status, body = srv.call("GET", "/api/v1/incidents")
+            self.assertEqual((status, body["total"]), (200, 0), body)
+            status, body = srv.call("GET", "/api/v1/users")
             self.assertEqual(status, 401, body)
             status, body = srv.call("POST", "/api/v1/session",
                                     {"username": "admin", "password": m.group(1)})
