@@ -91,14 +91,20 @@ class AuthTest : public ::testing::Test {
     auto hash = security::HashPassword(kPassword, security::kTestCost);
     ASSERT_TRUE(hash.ok());
     hash_ = new std::string(*hash);
+    auto other = accounts_->CreateOrganisation("test", "Other organisation");
+    ASSERT_TRUE(other.ok());
+    other_org_ = other->id;
     tokens_ = new std::map<Role, std::string>();
-    for (Role role : {Role::kViewer, Role::kDocumenter, Role::kReviewer, Role::kCoordinator,
-                      Role::kAdmin}) {
+    other_tokens_ = new std::map<Role, std::string>();
+    for (Role role : kRoles) {
       const std::string name = "matrix-" + std::string(security::RoleName(role));
       int64_t id = MakeUser(name, role);
       (*tokens_)[role] = MakeToken(id, role, 3650 * 86400);
+      id = MakeUser("other-" + name, role, false, nullptr, other_org_);
+      (*other_tokens_)[role] = MakeToken(id, role, 3650 * 86400, other_org_);
     }
     blobs_ = new store::BlobStore((*dir_ / "evidence").string());
+    owned_ = new std::map<std::string, int64_t>(MakeOwnedRecords(org_, "matrix"));
     router_ = new http::Router();
     api::ApiOptions opts{.version = "test", .accounts = accounts_, .clock = clock_};
     opts.auth.idle_timeout_seconds = 600;
@@ -126,15 +132,17 @@ class AuthTest : public ::testing::Test {
     delete store_;
     delete clock_;
     delete tokens_;
+    delete other_tokens_;
+    delete owned_;
     delete hash_;
     fs::remove_all(*dir_);
     delete dir_;
   }
 
   static int64_t MakeUser(const std::string& name, Role role, bool must_change = false,
-                          const std::string* hash = nullptr) {
+                          const std::string* hash = nullptr, int64_t org = 0) {
     store::User u;
-    u.organisation_id = org_;
+    u.organisation_id = org ? org : org_;
     u.username = name;
     u.role = std::string(security::RoleName(role));
     u.password_hash = hash ? *hash : *hash_;
@@ -144,9 +152,9 @@ class AuthTest : public ::testing::Test {
     return made.ok() ? made->id : 0;
   }
 
-  static std::string MakeToken(int64_t user, Role role, int64_t seconds) {
+  static std::string MakeToken(int64_t user, Role role, int64_t seconds, int64_t org = 0) {
     std::string secret = security::NewToken();
-    store::ApiToken t{.user_id = user, .organisation_id = org_,
+    store::ApiToken t{.user_id = user, .organisation_id = org ? org : org_,
                       .role = std::string(security::RoleName(role)), .name = "test",
                       .expires_at = clock_->NowSeconds() + seconds};
     EXPECT_TRUE(accounts_->CreateToken("test", t, security::TokenHash(secret)).ok());
@@ -192,6 +200,50 @@ class AuthTest : public ::testing::Test {
     return b;
   }
 
+  // One record of every entity that has an owner or takes its incident's,
+  // owned by `org` with the default visibility (organisation), written as
+  // the system on the organisation's behalf; plural -> id. `tag` goes into
+  // text fields. Places and actors are shared and not made here.
+  static std::map<std::string, int64_t> MakeOwnedRecords(int64_t org, const std::string& tag) {
+    std::map<std::string, int64_t> ids;
+    auto sha = blobs_->Put("evidence of " + tag);
+    EXPECT_TRUE(sha.ok());
+    Status s = store_->WriteAs("test", store::Viewer::System(org), [&](store::WriteTxn& txn) -> Status {
+      auto make = [&](const char* entity, json body,
+                      model::Writer w = model::Writer::kClient) -> Result<int64_t> {
+        DALIL_ASSIGN_OR_RETURN(json r, txn.Create(*model::FindEntityByName(entity), body, w));
+        const int64_t id = r["id"].get<int64_t>();
+        ids[std::string(model::FindEntityByName(entity)->plural)] = id;
+        return id;
+      };
+      DALIL_ASSIGN_OR_RETURN(json actor, txn.Create(*model::FindEntityByName("actor"),
+                                                    {{"kind", "state_forces"}, {"name_en", tag + " force"}}));
+      json inc = ValidIncident();
+      inc["title_en"] = tag + " incident";
+      DALIL_ASSIGN_OR_RETURN(int64_t incident, make("incident", inc));
+      DALIL_ASSIGN_OR_RETURN(int64_t source, make("source", {{"kind", "witness_testimony"},
+                                                             {"reliability", "reliable"},
+                                                             {"title", tag + " source"},
+                                                             {"witness_identity", tag + " witness"}}));
+      DALIL_ASSIGN_OR_RETURN(int64_t person, make("person", {{"name", tag + " person"}}));
+      DALIL_RETURN_IF_ERROR(make("claim", {{"incident_id", incident}, {"source_id", source},
+                                           {"category", "killed"}, {"count_min", 3}}).status());
+      DALIL_ASSIGN_OR_RETURN(int64_t outcome, make("outcome", {{"incident_id", incident},
+                                                               {"person_id", person},
+                                                               {"kind", "detained"}}));
+      DALIL_RETURN_IF_ERROR(make("outcome_update", {{"outcome_id", outcome}, {"status", "released"},
+                                                    {"date", "2021-03-05"}}).status());
+      DALIL_RETURN_IF_ERROR(make("involvement", {{"incident_id", incident}, {"actor_id", actor["id"]},
+                                                 {"role", "perpetrator"},
+                                                 {"perpetrator_names", {tag + " officer"}}}).status());
+      return make("evidence", {{"sha256", *sha}, {"size", 12 + tag.size()},
+                               {"media_type", "text/plain"}, {"incident_id", incident}},
+                  model::Writer::kServer).status();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return ids;
+  }
+
   static json ValidIncident() {
     return {{"title_en", "Protest"}, {"start_date", "2021-03-01"}, {"place_id", 13},
             {"event_type", "protests"}, {"sub_event_type", "peaceful_protest"}};
@@ -205,9 +257,13 @@ class AuthTest : public ::testing::Test {
   static http::Router* router_;
   static http::Server* server_;
   static std::thread* thread_;
-  static int64_t org_;
+  static int64_t org_, other_org_;
   static std::string* hash_;
-  static std::map<Role, std::string>* tokens_;
+  static std::map<Role, std::string>* tokens_;        // org_'s accounts
+  static std::map<Role, std::string>* other_tokens_;  // other_org_'s
+  static std::map<std::string, int64_t>* owned_;      // org_'s records, by plural
+  static constexpr Role kRoles[] = {Role::kViewer, Role::kDocumenter, Role::kReviewer,
+                                    Role::kCoordinator, Role::kAdmin};
 };
 
 fs::path* AuthTest::dir_;
@@ -219,8 +275,11 @@ http::Router* AuthTest::router_;
 http::Server* AuthTest::server_;
 std::thread* AuthTest::thread_;
 int64_t AuthTest::org_;
+int64_t AuthTest::other_org_;
 std::string* AuthTest::hash_;
 std::map<Role, std::string>* AuthTest::tokens_;
+std::map<Role, std::string>* AuthTest::other_tokens_;
+std::map<std::string, int64_t>* AuthTest::owned_;
 
 // The router refused the caller (as opposed to the handler answering).
 bool RouterDenied(const testing::Reply& r) {
@@ -232,37 +291,69 @@ bool RouterDenied(const testing::Reply& r) {
 // router allows exactly what the route's declared rule allows. A route added
 // later is covered by this loop without any change here.
 TEST_F(AuthTest, EveryRouteAllowsExactlyWhatItsRuleSays) {
-  const std::vector<std::optional<Role>> callers = {
-      std::nullopt, Role::kViewer, Role::kDocumenter, Role::kReviewer, Role::kCoordinator,
-      Role::kAdmin};
-  int checked = 0;
+  // Anonymous, then every role of the records' organisation, then every
+  // role of another organisation.
+  struct Caller {
+    std::optional<Role> role;
+    bool own = false;
+  };
+  std::vector<Caller> callers = {{std::nullopt, false}};
+  for (Role r : kRoles) callers.push_back({r, true});
+  for (Role r : kRoles) callers.push_back({r, false});
+  int checked = 0, record_checks = 0;
   for (const http::Route& route : router_->routes()) {
+    // A record route ("/api/v1/<plural>/{id}...") gets the id of the first
+    // organisation's record of that entity (visibility organisation); any
+    // other parameter a record that does not exist, so that nothing here
+    // changes real data (writes carry a stale version: 409, never applied).
     std::string target = route.pattern;
+    const std::string prefix = "/api/v1/";
+    const size_t slash = target.find('/', prefix.size());
+    const std::string plural = slash == std::string::npos ? "" : target.substr(prefix.size(), slash - prefix.size());
+    const bool record_route = target.rfind(prefix, 0) == 0 && slash != std::string::npos &&
+                              target.compare(slash, 5, "/{id}") == 0 && owned_->count(plural) > 0;
     for (size_t open; (open = target.find('{')) != std::string::npos;) {
-      // A record that does not exist: no request here changes real data.
-      target.replace(open, target.find('}', open) - open + 1, "999999");
+      const std::string id = record_route ? std::to_string(owned_->at(plural)) : "999999";
+      target.replace(open, target.find('}', open) - open + 1, id);
     }
+    std::string body = "{}";
+    if (record_route && route.method == "PATCH") body = json{{"version", 999999}}.dump();
+    if (record_route && route.method == "DELETE") target += "?version=999999";
     const bool has_body = route.method == "POST" || route.method == "PATCH" || route.method == "PUT";
-    for (const auto& role : callers) {
+    for (const Caller& c : callers) {
       std::map<std::string, std::string> headers;
-      if (role) headers["Authorization"] = "Bearer " + tokens_->at(*role);
-      testing::Reply r = Call(route.method, target, has_body ? "{}" : "", headers);
-      bool allowed = route.access.kind == http::Access::Kind::kPublic ||
-                     (role && (route.access.kind == http::Access::Kind::kAccount ||
-                               static_cast<int>(*role) >= static_cast<int>(route.access.min_role)));
-      const std::string who = role ? std::string(security::RoleName(*role)) : "anonymous";
+      if (c.role) headers["Authorization"] = "Bearer " + (c.own ? tokens_ : other_tokens_)->at(*c.role);
+      testing::Reply r = Call(route.method, target, has_body ? body : "", headers);
+      const auto kind = route.access.kind;
+      bool allowed = kind == http::Access::Kind::kPublic || kind == http::Access::Kind::kRecords ||
+                     (c.role && (kind == http::Access::Kind::kAccount ||
+                                 static_cast<int>(*c.role) >= static_cast<int>(route.access.min_role)));
+      const std::string who = (c.role ? std::string(security::RoleName(*c.role)) : "anonymous") +
+                              (c.role ? (c.own ? " (own organisation)" : " (other organisation)") : "");
       EXPECT_EQ(!RouterDenied(r), allowed)
           << route.method << " " << route.pattern << " (" << route.access.Describe() << ") as "
           << who << ": " << r.status << " " << r.body;
       if (!allowed) {
-        EXPECT_EQ(r.status, role ? 403 : 401) << route.method << " " << route.pattern;
+        EXPECT_EQ(r.status, c.role ? 403 : 401) << route.method << " " << route.pattern;
         EXPECT_TRUE(BodyJson(r).contains("error")) << r.body;
+      } else if (record_route) {
+        // The record is its organisation's: hidden from everyone else
+        // exactly as a missing record (404), open to its own members.
+        ++record_checks;
+        if (!c.own) {
+          EXPECT_EQ(r.status, 404) << route.method << " " << route.pattern << " as " << who << ": " << r.body;
+          EXPECT_EQ(ErrorCode(r), "not_found") << r.body;
+        } else {
+          const int want = route.method == "GET" ? 200 : 409;  // writes: the stale version
+          EXPECT_EQ(r.status, want) << route.method << " " << route.pattern << " as " << who << ": " << r.body;
+        }
       }
       ++checked;
     }
   }
   EXPECT_EQ(checked, static_cast<int>(router_->routes().size() * callers.size()));
   EXPECT_GT(router_->routes().size(), 50u);
+  EXPECT_GT(record_checks, 200);
 }
 
 // docs/security.md lists every route with its rule, as the table declares it.
