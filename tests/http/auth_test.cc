@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -354,6 +355,196 @@ TEST_F(AuthTest, EveryRouteAllowsExactlyWhatItsRuleSays) {
   EXPECT_EQ(checked, static_cast<int>(router_->routes().size() * callers.size()));
   EXPECT_GT(router_->routes().size(), 50u);
   EXPECT_GT(record_checks, 200);
+}
+
+// Every incident id that figures name (under "incidents" at any depth).
+std::set<int64_t> FigureIncidents(const json& j) {
+  std::set<int64_t> out;
+  std::function<void(const json&)> walk = [&](const json& v) {
+    if (v.is_object()) {
+      for (const auto& [k, x] : v.items()) {
+        if (k == "incidents" && x.is_array()) {
+          for (const json& id : x) {
+            if (id.is_number_integer()) out.insert(id.get<int64_t>());
+          }
+        }
+        walk(x);
+      }
+    } else if (v.is_array()) {
+      for (const json& x : v) walk(x);
+    }
+  };
+  walk(j);
+  return out;
+}
+
+bool ListHas(const testing::Reply& r, int64_t id) {
+  const json body = BodyJson(r);
+  for (const json& item : body["items"]) {
+    if (item["id"] == id) return true;
+  }
+  return false;
+}
+
+// ASVS 4.2.1 (IDOR): another organisation's ids, on every record route,
+// answer exactly as ids that do not exist; lists, figures and exports never
+// hold them; nothing can be written to or attached to them.
+TEST_F(AuthTest, AnotherOrganisationsIdsAnswerAsMissingOnEveryRecordRoute) {
+  std::map<std::string, int64_t> ids = MakeOwnedRecords(org_, "idor");
+  const std::string inc = "/api/v1/incidents/" + std::to_string(ids["incidents"]);
+  ASSERT_TRUE(store_->Update("test", *model::FindEntityByName("incident"), ids["incidents"],
+                             {{"review_status", "verified"}}).ok());
+  const std::string& other_admin = other_tokens_->at(Role::kAdmin);
+  const std::string& other_documenter = other_tokens_->at(Role::kDocumenter);
+  int routes = 0;
+  for (const auto& [plural, id] : ids) {
+    const std::string base = "/api/v1/" + plural + "/";
+    const std::string sid = std::to_string(id);
+    // The answer for a missing id, with that id in place of the missing one.
+    auto as_missing = [&](const std::string& method, const std::string& suffix,
+                          const std::string& body) {
+      testing::Reply missing = Bearer(other_admin, method, base + "987654" + suffix, body);
+      testing::Reply hidden = Bearer(other_admin, method, base + sid + suffix, body);
+      std::string want = missing.body;
+      for (size_t at; (at = want.find("987654")) != std::string::npos;) want.replace(at, 6, sid);
+      EXPECT_EQ(hidden.status, 404) << method << " " << base << sid << suffix << ": " << hidden.body;
+      EXPECT_EQ(hidden.body, want) << method << " " << base << sid << suffix;
+      ++routes;
+    };
+    as_missing("GET", "", "");
+    as_missing("GET", "/history", "");
+    as_missing("PATCH", "", json{{"version", 1}}.dump());
+    as_missing("DELETE", "", "");
+    if (plural == "evidence") as_missing("GET", "/content", "");
+    // Lists: the owner's members see it, nobody else does.
+    const std::string list = "/api/v1/" + plural + "?limit=500";
+    EXPECT_TRUE(ListHas(Bearer(tokens_->at(Role::kViewer), "GET", list), id)) << plural;
+    EXPECT_FALSE(ListHas(Bearer(other_admin, "GET", list), id)) << plural;
+    EXPECT_FALSE(ListHas(Call("GET", list), id)) << plural;
+  }
+  EXPECT_EQ(routes, 8 * 4 + 1);
+  // Nothing attaches to a hidden record: the same 400 as for a missing one.
+  json claim = {{"incident_id", ids["incidents"]}, {"source_id", ids["sources"]},
+                {"category", "injured"}, {"count_min", 1}};
+  testing::Reply hidden = Bearer(other_documenter, "POST", "/api/v1/claims", claim.dump());
+  EXPECT_EQ(hidden.status, 400) << hidden.body;
+  EXPECT_EQ(BodyJson(hidden)["error"]["message"],
+            "no incident with id " + std::to_string(ids["incidents"]));
+  testing::Reply upload = Call("POST", "/api/v1/evidence?incident_id=" + std::to_string(ids["incidents"]),
+                               "some bytes", {{"Authorization", "Bearer " + other_documenter},
+                                              {"Content-Type", "text/plain"}});
+  EXPECT_EQ(upload.status, 400) << upload.body;
+  // Figures and every export format: the verified incident counts for its
+  // organisation only.
+  EXPECT_TRUE(FigureIncidents(BodyJson(Bearer(tokens_->at(Role::kViewer), "GET", "/api/v1/figures")))
+                  .count(ids["incidents"]));
+  EXPECT_FALSE(FigureIncidents(BodyJson(Bearer(other_admin, "GET", "/api/v1/figures"))).count(ids["incidents"]));
+  EXPECT_FALSE(FigureIncidents(BodyJson(Call("GET", "/api/v1/figures"))).count(ids["incidents"]));
+  for (const char* format : {"csv", "hxl", "json", "geojson"}) {
+    const std::string path = std::string("/api/v1/export?format=") + format;
+    testing::Reply own = Bearer(tokens_->at(Role::kViewer), "GET", path);
+    ASSERT_EQ(own.status, 200) << own.body;
+    EXPECT_NE(own.body.find("idor incident"), std::string::npos) << format;
+    for (const testing::Reply& r : {Bearer(other_admin, "GET", path), Call("GET", path)}) {
+      EXPECT_EQ(r.status, 200) << r.body;
+      EXPECT_EQ(r.body.find("idor"), std::string::npos) << format << ": " << r.body;
+    }
+  }
+}
+
+// Visibility: organisation (default), restricted to named roles, public but
+// not yet verified (still unpublished), published; publishing is a
+// reviewer's decision and is recorded in the ledger like every change.
+TEST_F(AuthTest, VisibilityOrganisationRestrictedUnverifiedAndPublished) {
+  std::map<std::string, int64_t> ids = MakeOwnedRecords(org_, "vis");
+  const std::string inc = "/api/v1/incidents/" + std::to_string(ids["incidents"]);
+  const std::string claim = "/api/v1/claims/" + std::to_string(ids["claims"]);
+  const std::string person = "/api/v1/persons/" + std::to_string(ids["persons"]);
+  const std::string source = "/api/v1/sources/" + std::to_string(ids["sources"]);
+  const std::string& viewer = tokens_->at(Role::kViewer);
+  const std::string& documenter = tokens_->at(Role::kDocumenter);
+  const std::string& reviewer = tokens_->at(Role::kReviewer);
+  const std::string& other = other_tokens_->at(Role::kAdmin);
+  auto patch = [&](const std::string& token, const std::string& path, const json& body) {
+    return Bearer(token, "PATCH", path, body.dump());
+  };
+  // Organisation: its members only.
+  EXPECT_EQ(Bearer(viewer, "GET", inc).status, 200);
+  EXPECT_EQ(Bearer(other, "GET", inc).status, 404);
+  EXPECT_EQ(Call("GET", inc).status, 404);
+  // Restricted to named roles of the organisation, and their dependents with them.
+  EXPECT_EQ(patch(documenter, inc, {{"visibility", "restricted"}}).status, 400);  // no roles named
+  testing::Reply r = patch(documenter, inc, {{"visibility", "restricted"},
+                                             {"restricted_roles", {"documenter", "reviewer"}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Bearer(viewer, "GET", inc).status, 404);
+  EXPECT_EQ(Bearer(viewer, "GET", claim).status, 404);
+  EXPECT_EQ(Bearer(tokens_->at(Role::kAdmin), "GET", inc).status, 404);  // not named
+  EXPECT_EQ(Bearer(reviewer, "GET", inc).status, 200);
+  EXPECT_EQ(Bearer(reviewer, "GET", claim).status, 200);
+  EXPECT_FALSE(ListHas(Bearer(viewer, "GET", "/api/v1/incidents?limit=500"), ids["incidents"]));
+  EXPECT_EQ(patch(documenter, inc, {{"restricted_roles", {"admin"}}}).status, 200);
+  EXPECT_EQ(Bearer(documenter, "GET", inc).status, 404);
+  // Public is publishing: a reviewer's decision.
+  r = patch(documenter, person, {{"visibility", "public"}});
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(BodyJson(r)["error"]["field"], "visibility");
+  r = patch(reviewer, inc, {{"visibility", "public"}, {"restricted_roles", nullptr}});
+  EXPECT_EQ(r.status, 404) << r.body;  // restricted to admins: hidden from the reviewer too
+  r = patch(tokens_->at(Role::kAdmin), inc, {{"visibility", "public"}, {"restricted_roles", nullptr}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  // Public but not verified: still unpublished.
+  EXPECT_EQ(Call("GET", inc).status, 404);
+  EXPECT_EQ(Bearer(other, "GET", inc).status, 404);
+  EXPECT_FALSE(FigureIncidents(BodyJson(Call("GET", "/api/v1/figures"))).count(ids["incidents"]));
+  // Verified: published, with its claims, outcomes and involvements.
+  ASSERT_EQ(patch(reviewer, inc, {{"review_status", "verified"}}).status, 200);
+  EXPECT_EQ(Call("GET", inc).status, 200);
+  EXPECT_EQ(Call("GET", claim).status, 200);
+  EXPECT_EQ(Call("GET", inc + "/history").status, 200);
+  EXPECT_TRUE(ListHas(Call("GET", "/api/v1/incidents?limit=500"), ids["incidents"]));
+  EXPECT_TRUE(FigureIncidents(BodyJson(Call("GET", "/api/v1/figures"))).count(ids["incidents"]));
+  EXPECT_NE(Call("GET", "/api/v1/export?format=csv").body.find("vis incident"), std::string::npos);
+  // Seen by another organisation, never written by it.
+  EXPECT_EQ(Bearer(other, "GET", inc).status, 200);
+  r = patch(other, inc, {{"title_en", "taken over"}});
+  EXPECT_EQ(r.status, 403) << r.body;
+  r = Bearer(other_tokens_->at(Role::kDocumenter), "POST", "/api/v1/claims",
+             json{{"incident_id", ids["incidents"]}, {"source_id", ids["sources"]},
+                  {"category", "injured"}, {"count_min", 1}}.dump());
+  EXPECT_EQ(r.status, 400) << r.body;  // its source is not published: as if missing
+  EXPECT_EQ(BodyJson(r)["error"]["field"], "source_id");
+  // The person and source stay the organisation's until published too; then
+  // their identities stay withheld outside it.
+  EXPECT_EQ(Call("GET", person).status, 404);
+  ASSERT_EQ(patch(reviewer, person, {{"visibility", "public"}, {"notes", "vis note"}}).status, 200);
+  ASSERT_EQ(patch(reviewer, source, {{"visibility", "public"}}).status, 200);
+  for (const testing::Reply& got : {Call("GET", person), Bearer(other, "GET", person)}) {
+    ASSERT_EQ(got.status, 200) << got.body;
+    EXPECT_TRUE(BodyJson(got)["name"].is_null()) << got.body;
+    EXPECT_TRUE(BodyJson(got)["notes"].is_null()) << got.body;
+  }
+  EXPECT_EQ(BodyJson(Bearer(viewer, "GET", person))["name"], "vis person");
+  EXPECT_TRUE(BodyJson(Call("GET", source))["witness_identity"].is_null());
+  r = Bearer(other_tokens_->at(Role::kDocumenter), "POST", "/api/v1/claims",
+             json{{"incident_id", ids["incidents"]}, {"source_id", ids["sources"]},
+                  {"category", "injured"}, {"count_min", 1}}.dump());
+  EXPECT_EQ(r.status, 403) << r.body;  // both visible now: the incident is not theirs
+  EXPECT_EQ(BodyJson(r)["error"]["field"], "incident_id");
+  // The ledger holds each visibility change with who made it.
+  json history = BodyJson(Call("GET", inc + "/history"));
+  int restricted = 0, published = 0;
+  for (const json& v : history["versions"]) {
+    const std::string content = v["content"].is_string() ? v["content"].get<std::string>() : "";
+    restricted += content.find("\"visibility\":\"restricted\"") != std::string::npos;
+    published += content.find("\"visibility\":\"public\"") != std::string::npos;
+  }
+  EXPECT_EQ(restricted, 2);
+  EXPECT_EQ(published, 2);  // made public, then verified
+  // Withdrawing it is a reviewer's decision too.
+  EXPECT_EQ(patch(documenter, inc, {{"visibility", "organisation"}}).status, 403);
+  ASSERT_EQ(patch(reviewer, inc, {{"visibility", "organisation"}}).status, 200);
+  EXPECT_EQ(Call("GET", inc).status, 404);
 }
 
 // docs/security.md lists every route with its rule, as the table declares it.
