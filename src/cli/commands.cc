@@ -223,8 +223,7 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
     // Records from before accounts now belong to that first organisation.
     DALIL_ASSIGN_OR_RETURN(int64_t adopted, store->AdoptUnownedRecords());
     if (adopted > 0) {
-      std::printf("%lld records from before organisations now belong to the first one\n",
-                  static_cast<long long>(adopted));
+      spdlog::info("{} records from before organisations now belong to the first one", adopted);
     }
     store::BlobStore blobs(c.EvidenceDir(), keyring);
     http::Router router;
