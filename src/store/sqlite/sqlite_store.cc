@@ -158,14 +158,12 @@ class SqliteWriteTxn : public WriteTxn {
   // Brings the figure index in step with this transaction's changes.
   Status FinishFigures() { return sqlite_figures::Apply(db_, &dirty_); }
   ImportTxn& Imports() override { return imports_; }
-  // Gives an unowned record to `organisation` (a new version).
-  Result<json> Adopt(const EntitySpec& spec, int64_t id, int64_t organisation) {
-    return UpdateAs(spec, id, {{"owner_organisation_id", organisation}}, model::Writer::kServer);
-  }
+  // Gives an unowned record to `organisation` as a new version (visibility
+  // organisation if it had none). Nothing else is re-validated: records
+  // from older versions open whatever rules came later.
+  Status Adopt(const EntitySpec& spec, int64_t id, int64_t organisation);
 
  private:
-  Result<json> UpdateAs(const EntitySpec& spec, int64_t id, const json& patch,
-                        model::Writer writer);
   // kNotFound unless the writer may see the record, kPermissionDenied
   // unless it belongs to the writer's organisation.
   Status CheckWritable(const EntitySpec& spec, int64_t id, const json& record);
@@ -265,6 +263,20 @@ class SqliteStore : public Store {
   }
 
   Result<int64_t> AdoptUnownedRecords() override {
+    // Read first: most opens have nothing to adopt and need no write.
+    DALIL_ASSIGN_OR_RETURN(bool pending, WithReader([&](Database* db) -> Result<bool> {
+      DALIL_ASSIGN_OR_RETURN(std::optional<int64_t> first, FirstOrganisation(db));
+      if (!first) return false;
+      for (const EntitySpec* spec : model::AllEntities()) {
+        if (!spec->IsOwned()) continue;
+        DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT 1 FROM " + std::string(spec->table) +
+                                                   " WHERE owner_organisation_id IS NULL LIMIT 1"));
+        DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+        if (row) return true;
+      }
+      return false;
+    }));
+    if (!pending) return int64_t{0};
     int64_t adopted = 0;
     Status s = Write("system", [&](WriteTxn& t) -> Status {
       auto& txn = static_cast<SqliteWriteTxn&>(t);
@@ -281,7 +293,7 @@ class SqliteStore : public Store {
           if (!row) break;
           ids.push_back(st.Int(0));
         }
-        for (int64_t id : ids) DALIL_RETURN_IF_ERROR(txn.Adopt(*spec, id, *first).status());
+        for (int64_t id : ids) DALIL_RETURN_IF_ERROR(txn.Adopt(*spec, id, *first));
         adopted += static_cast<int64_t>(ids.size());
       }
       return Status::Ok();
@@ -1055,13 +1067,27 @@ Status SqliteWriteTxn::CheckWritable(const EntitySpec& spec, int64_t id, const j
   return Status::Ok();
 }
 
-Result<json> SqliteWriteTxn::Update(const EntitySpec& spec, int64_t id,
-                                    const json& patch) {
-  return UpdateAs(spec, id, patch, model::Writer::kClient);
+Status SqliteWriteTxn::Adopt(const EntitySpec& spec, int64_t id, int64_t organisation) {
+  DALIL_ASSIGN_OR_RETURN(std::optional<uint64_t> prev, CurrentLeaf(spec, id));
+  DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached(
+      "UPDATE " + std::string(spec.table) +
+      " SET version = version + 1, updated_at = ?, updated_by = ?, ledger_leaf = ?, "
+      "owner_organisation_id = ?, visibility = COALESCE(visibility, 'organisation') "
+      "WHERE id = ? AND owner_organisation_id IS NULL"));
+  st->BindText(1, now_);
+  st->BindText(2, actor_);
+  BindNextLeaf(*st, 3);
+  st->BindInt(4, organisation);
+  st->BindInt(5, id);
+  DALIL_RETURN_IF_ERROR(st->Run());
+  DALIL_ASSIGN_OR_RETURN(json adopted, store_->GetWith(db_, spec, id));
+  DALIL_RETURN_IF_ERROR(Record(spec, id, ledger::Op::kUpdate, adopted["version"].get<int64_t>(),
+                               &adopted, prev));
+  return sqlite_figures::Note(db_, spec, nullptr, &adopted, &dirty_);
 }
 
-Result<json> SqliteWriteTxn::UpdateAs(const EntitySpec& spec, int64_t id, const json& patch,
-                                      model::Writer writer) {
+Result<json> SqliteWriteTxn::Update(const EntitySpec& spec, int64_t id,
+                                    const json& patch) {
   DALIL_ASSIGN_OR_RETURN(json current, store_->GetWith(db_, spec, id));
   DALIL_RETURN_IF_ERROR(CheckWritable(spec, id, current));
   if (patch.is_object() && patch.contains("version")) {
@@ -1074,7 +1100,7 @@ Result<json> SqliteWriteTxn::UpdateAs(const EntitySpec& spec, int64_t id, const 
                               "version");
     }
   }
-  DALIL_ASSIGN_OR_RETURN(json record, model::ValidatePatch(spec, current, patch, writer));
+  DALIL_ASSIGN_OR_RETURN(json record, model::ValidatePatch(spec, current, patch));
   DALIL_RETURN_IF_ERROR(CheckReferences(spec, record, id));
   // Moved to another incident (or outcome): that one must be the writer's too.
   DALIL_RETURN_IF_ERROR(CheckWritable(spec, 0, record));
