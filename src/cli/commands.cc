@@ -150,7 +150,7 @@ CommandRun SetupInit(CLI::App* app, const GlobalFlags* g) {
 CommandRun SetupDemo(CLI::App* app, const GlobalFlags* g) {
   auto organisation = std::make_shared<std::string>();
   app->add_option("--organisation", *organisation,
-                  "Organisation that owns the demo records (default: the first)");
+                  "Organisation (id or name) that owns the demo records (default: the first)");
   return [g, organisation]() -> Status {
     DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
     DALIL_ASSIGN_OR_RETURN(store::Viewer writer, WriterFor(c, *g, *organisation));

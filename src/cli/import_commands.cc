@@ -88,7 +88,7 @@ CommandRun SetupImport(CLI::App* app, const GlobalFlags* g) {
                   "Review status of new incidents (default in_review)");
   app->add_flag("--dry-run", f->dry_run, "Read and check everything, write nothing");
   app->add_option("--organisation", f->organisation,
-                  "Organisation that owns the imported records (default: the first)");
+                  "Organisation (id or name) that owns the imported records (default: the first)");
   app->add_option("--batch", f->batch, "Rows per transaction (default 2000)")
       ->check(CLI::Range(1, 100000));
   return [g, f]() -> Status {

@@ -82,11 +82,11 @@ Result<store::Viewer> WriterFor(const Config& c, const GlobalFlags& g, const std
   if (name.empty()) return store::Viewer::System();
   DALIL_ASSIGN_OR_RETURN(auto accounts, OpenAccounts(c, g));
   DALIL_ASSIGN_OR_RETURN(std::vector<store::Organisation> orgs, accounts->ListOrganisations());
+  const std::optional<int64_t> id = ParseInt(name);
   for (const store::Organisation& o : orgs) {
-    if (o.name == name) return store::Viewer::System(o.id);
+    if (o.name == name || (id && o.id == *id)) return store::Viewer::System(o.id);
   }
-  return Status::Invalid("organisation", "no organisation is named \"" + name +
-                                             "\" (see dalil user list)");
+  return Status::Invalid("organisation", "no organisation has the id or name \"" + name + "\"");
 }
 
 Status CreateFirstAdmin(store::AccountStore& accounts, const std::string& organisation,
