@@ -440,6 +440,12 @@ TEST_F(AuthTest, AnotherOrganisationsIdsAnswerAsMissingOnEveryRecordRoute) {
                   .count(ids["incidents"]));
   EXPECT_FALSE(FigureIncidents(BodyJson(Bearer(other_admin, "GET", "/api/v1/figures"))).count(ids["incidents"]));
   EXPECT_FALSE(FigureIncidents(BodyJson(Call("GET", "/api/v1/figures"))).count(ids["incidents"]));
+  // "As of" figures come from the records, not the index: the same filter.
+  const std::string as_of = "/api/v1/figures?as_of=2030-01-01";
+  EXPECT_TRUE(FigureIncidents(BodyJson(Bearer(tokens_->at(Role::kViewer), "GET", as_of)))
+                  .count(ids["incidents"]));
+  EXPECT_FALSE(FigureIncidents(BodyJson(Bearer(other_admin, "GET", as_of))).count(ids["incidents"]));
+  EXPECT_FALSE(FigureIncidents(BodyJson(Call("GET", as_of))).count(ids["incidents"]));
   for (const char* format : {"csv", "hxl", "json", "geojson"}) {
     const std::string path = std::string("/api/v1/export?format=") + format;
     testing::Reply own = Bearer(tokens_->at(Role::kViewer), "GET", path);
@@ -497,6 +503,8 @@ TEST_F(AuthTest, VisibilityOrganisationRestrictedUnverifiedAndPublished) {
   EXPECT_EQ(Call("GET", inc).status, 404);
   EXPECT_EQ(Bearer(other, "GET", inc).status, 404);
   EXPECT_FALSE(FigureIncidents(BodyJson(Call("GET", "/api/v1/figures"))).count(ids["incidents"]));
+  EXPECT_FALSE(FigureIncidents(BodyJson(Call("GET", "/api/v1/figures?as_of=2030-01-01")))
+                   .count(ids["incidents"]));
   // Verified: published, with its claims, outcomes and involvements.
   ASSERT_EQ(patch(reviewer, inc, {{"review_status", "verified"}}).status, 200);
   EXPECT_EQ(Call("GET", inc).status, 200);
@@ -504,6 +512,9 @@ TEST_F(AuthTest, VisibilityOrganisationRestrictedUnverifiedAndPublished) {
   EXPECT_EQ(Call("GET", inc + "/history").status, 200);
   EXPECT_TRUE(ListHas(Call("GET", "/api/v1/incidents?limit=500"), ids["incidents"]));
   EXPECT_TRUE(FigureIncidents(BodyJson(Call("GET", "/api/v1/figures"))).count(ids["incidents"]));
+  // "As of" figures come from the records, not the index: the same filter.
+  const std::string as_of = "/api/v1/figures?as_of=2030-01-01";
+  EXPECT_TRUE(FigureIncidents(BodyJson(Call("GET", as_of))).count(ids["incidents"]));
   EXPECT_NE(Call("GET", "/api/v1/export?format=csv").body.find("vis incident"), std::string::npos);
   // Seen by another organisation, never written by it.
   EXPECT_EQ(Bearer(other, "GET", inc).status, 200);
