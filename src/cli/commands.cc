@@ -147,9 +147,13 @@ CommandRun SetupInit(CLI::App* app, const GlobalFlags* g) {
 
 // --- demo -----------------------------------------------------------------
 
-CommandRun SetupDemo(CLI::App*, const GlobalFlags* g) {
-  return [g]() -> Status {
+CommandRun SetupDemo(CLI::App* app, const GlobalFlags* g) {
+  auto organisation = std::make_shared<std::string>();
+  app->add_option("--organisation", *organisation,
+                  "Organisation (id or name) that owns the demo records (default: the first)");
+  return [g, organisation]() -> Status {
     DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
+    DALIL_ASSIGN_OR_RETURN(store::Viewer writer, WriterFor(c, *g, *organisation));
     std::shared_ptr<security::Keyring> keyring;
     DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c, *g, &keyring));
     DALIL_ASSIGN_OR_RETURN(int64_t n, store->Count(*model::FindEntityByName("incident")));
@@ -160,7 +164,7 @@ CommandRun SetupDemo(CLI::App*, const GlobalFlags* g) {
     auto bundle = nlohmann::json::parse(embedded::demo_json(), nullptr, false);
     if (bundle.is_discarded()) return Status::Internal("embedded demo data is not JSON");
     store::BlobStore blobs(c.EvidenceDir(), keyring);
-    DALIL_ASSIGN_OR_RETURN(auto result, importer::LoadBundle(*store, bundle, "demo", &blobs));
+    DALIL_ASSIGN_OR_RETURN(auto result, importer::LoadBundle(*store, bundle, "demo", &blobs, writer));
     std::printf("Loaded the demo dataset: %lld records", static_cast<long long>(result.total));
     for (const auto& [kind, count] : result.created) {
       std::printf(", %lld %s", static_cast<long long>(count), kind.c_str());
@@ -190,8 +194,8 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
                   "PEM certificate chain: serve HTTPS (with --tls-private-key)");
   app->add_option("--tls-private-key", f->tls_private_key, "PEM private key of the certificate");
   app->add_flag("--insecure-allow-remote", f->insecure_allow_remote,
-                "Listen on a non-loopback address although records are not yet "
-                "separated between organisations");
+                "Serve plain HTTP on a non-loopback address (passwords, session "
+                "cookies and records would cross the network in clear)");
   return [g, f]() -> Status {
     DALIL_ASSIGN_OR_RETURN(Config c, LoadConfig(g->data_dir));
     if (!f->address.empty()) c.server.address = f->address;
@@ -199,12 +203,14 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
     if (f->threads >= 0) c.server.threads = f->threads;
     if (!f->tls_certificate.empty()) c.server.tls_certificate_file = f->tls_certificate;
     if (!f->tls_private_key.empty()) c.server.tls_private_key_file = f->tls_private_key;
-    if (!IsLoopback(c.server.address) && !f->insecure_allow_remote) {
+    // Off loopback only over TLS: without it every password, session cookie
+    // and record would cross the network in clear.
+    if (!IsLoopback(c.server.address) && !c.server.tls() && !f->insecure_allow_remote) {
       return Status::Invalid("address",
-                             "records are not yet kept apart between organisations (every "
-                             "signed-in user can read every record), so Dalil listens on "
-                             "loopback only (127.0.0.1). Use --insecure-allow-remote to "
-                             "override, with TLS (--tls-certificate, --tls-private-key).");
+                             "a non-loopback address needs TLS (--tls-certificate and "
+                             "--tls-private-key, or [server] tls_certificate_file and "
+                             "tls_private_key_file in dalil.toml); plain HTTP is served on "
+                             "loopback only (127.0.0.1) unless --insecure-allow-remote is given");
     }
     std::shared_ptr<security::Keyring> keyring;
     DALIL_ASSIGN_OR_RETURN(auto store, OpenStore(c, *g, &keyring));
@@ -214,6 +220,11 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
     // A data directory from before accounts has no user: make the first
     // admin now, as `init` would have (its password is printed once).
     DALIL_RETURN_IF_ERROR(CreateFirstAdmin(*accounts, "Dalil", "admin", /*password_stdin=*/false));
+    // Records from before accounts now belong to that first organisation.
+    DALIL_ASSIGN_OR_RETURN(int64_t adopted, store->AdoptUnownedRecords());
+    if (adopted > 0) {
+      spdlog::info("{} records from before organisations now belong to the first one", adopted);
+    }
     store::BlobStore blobs(c.EvidenceDir(), keyring);
     http::Router router;
     api::RegisterRoutes(router, store.get(), &blobs,

@@ -10,6 +10,7 @@
 
 #include "cli/config.h"
 #include "cli/keys.h"
+#include "cli/user_commands.h"
 #include "importer/export.h"
 #include "importer/import.h"
 #include "store/sqlite/sqlite_store.h"
@@ -66,7 +67,7 @@ class ProgressPrinter {
 };
 
 struct ImportFlags {
-  std::string file, format, source_name;
+  std::string file, format, source_name, organisation;
   std::string review_status = "in_review";
   bool dry_run = false;
   int batch = 2000;
@@ -86,6 +87,8 @@ CommandRun SetupImport(CLI::App* app, const GlobalFlags* g) {
   app->add_option("--review-status", f->review_status,
                   "Review status of new incidents (default in_review)");
   app->add_flag("--dry-run", f->dry_run, "Read and check everything, write nothing");
+  app->add_option("--organisation", f->organisation,
+                  "Organisation (id or name) that owns the imported records (default: the first)");
   app->add_option("--batch", f->batch, "Rows per transaction (default 2000)")
       ->check(CLI::Range(1, 100000));
   return [g, f]() -> Status {
@@ -102,6 +105,7 @@ CommandRun SetupImport(CLI::App* app, const GlobalFlags* g) {
     opts.dataset = f->source_name;
     opts.file_name = fs::path(f->file).filename().string();
     opts.actor = "import";
+    DALIL_ASSIGN_OR_RETURN(opts.writer, WriterFor(c, *g, f->organisation));
     opts.review_status = f->review_status;
     opts.dry_run = f->dry_run;
     opts.batch_rows = f->batch;

@@ -78,6 +78,17 @@ Result<std::unique_ptr<store::AccountStore>> OpenAccounts(const Config& c, const
   return store::OpenSqliteAccounts(c.DatabasePath(), AccountCodec(keyring));
 }
 
+Result<store::Viewer> WriterFor(const Config& c, const GlobalFlags& g, const std::string& name) {
+  if (name.empty()) return store::Viewer::System();
+  DALIL_ASSIGN_OR_RETURN(auto accounts, OpenAccounts(c, g));
+  DALIL_ASSIGN_OR_RETURN(std::vector<store::Organisation> orgs, accounts->ListOrganisations());
+  const std::optional<int64_t> id = ParseInt(name);
+  for (const store::Organisation& o : orgs) {
+    if (o.name == name || (id && o.id == *id)) return store::Viewer::System(o.id);
+  }
+  return Status::Invalid("organisation", "no organisation has the id or name \"" + name + "\"");
+}
+
 Status CreateFirstAdmin(store::AccountStore& accounts, const std::string& organisation,
                         const std::string& username, bool password_stdin) {
   DALIL_ASSIGN_OR_RETURN(int64_t users, accounts.CountUsers());

@@ -26,6 +26,12 @@ Status CreateFirstAdmin(store::AccountStore& accounts, const std::string& organi
 // Store has been opened, so migrations have run).
 Result<std::unique_ptr<store::AccountStore>> OpenAccounts(const Config& c, const GlobalFlags& g);
 
+// The system writer of a command that creates records (`--organisation`):
+// owning them as the organisation `name` gives (an id or a name), or as the
+// installation's first when empty. kInvalidArgument ("organisation") when
+// no organisation has that id or name.
+Result<store::Viewer> WriterFor(const Config& c, const GlobalFlags& g, const std::string& name);
+
 }  // namespace dalil::cli
 
 #endif  // DALIL_CLI_USER_COMMANDS_H_

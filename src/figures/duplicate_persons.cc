@@ -11,10 +11,12 @@ namespace {
 using nlohmann::json;
 
 // Every record of an entity, page by page.
-Result<std::vector<json>> All(store::Store& store, const char* entity) {
+Result<std::vector<json>> All(store::Store& store, const char* entity,
+                              const store::Viewer& viewer) {
   std::vector<json> out;
   store::ListQuery q;
   q.limit = 500;
+  q.viewer = viewer;
   while (true) {
     DALIL_ASSIGN_OR_RETURN(store::ListResult page,
                            store.List(*model::FindEntityByName(entity), q));
@@ -30,11 +32,12 @@ std::optional<int64_t> Int(const json& r, const char* k) {
 
 }  // namespace
 
-Result<std::vector<Candidate>> SuggestPersonDuplicates(store::Store& store, double threshold) {
-  DALIL_ASSIGN_OR_RETURN(auto places, All(store, "place"));
-  DALIL_ASSIGN_OR_RETURN(auto incidents, All(store, "incident"));
-  DALIL_ASSIGN_OR_RETURN(auto outcomes, All(store, "outcome"));
-  DALIL_ASSIGN_OR_RETURN(auto persons, All(store, "person"));
+Result<std::vector<Candidate>> SuggestPersonDuplicates(store::Store& store, double threshold,
+                                                       const store::Viewer& viewer) {
+  DALIL_ASSIGN_OR_RETURN(auto places, All(store, "place", viewer));
+  DALIL_ASSIGN_OR_RETURN(auto incidents, All(store, "incident", viewer));
+  DALIL_ASSIGN_OR_RETURN(auto outcomes, All(store, "outcome", viewer));
+  DALIL_ASSIGN_OR_RETURN(auto persons, All(store, "person", viewer));
 
   std::map<int64_t, store::FigureRows::Place> place_of;
   for (const auto& p : places) place_of[p["id"]] = {Int(p, "parent_id"), p["level"], "", "", ""};

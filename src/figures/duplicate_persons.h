@@ -13,8 +13,11 @@
 
 namespace dalil::figures {
 
-// Persons already merged into another are left out.
-Result<std::vector<Candidate>> SuggestPersonDuplicates(store::Store& store, double threshold);
+// Persons already merged into another are left out, and those `viewer` may
+// not see; names count only where the viewer may read them (its own
+// organisation's persons).
+Result<std::vector<Candidate>> SuggestPersonDuplicates(store::Store& store, double threshold,
+                                                       const store::Viewer& viewer);
 
 }  // namespace dalil::figures
 

@@ -258,6 +258,7 @@ Result<std::vector<Group>> FromIndex(store::Store& store, const FigureRequest& r
   bool first = true;
   store::FigureScan scan{.from_day = from,
                          .to_day = to,
+                         .viewer = req.filter.viewer,
                          .event_type = !types.empty() || req.by == GroupBy::kType,
                          .actors = req.filter.actor.has_value() || req.by == GroupBy::kActor};
   DALIL_RETURN_IF_ERROR(store.ScanFigureIndex(

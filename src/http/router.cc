@@ -142,7 +142,10 @@ std::optional<Response> Router::Authorize(Request& req, const Route& route) cons
     return ErrorResponse(403, "cross_origin", "requests from another site are refused", "origin");
   }
   if (route.access.kind == Access::Kind::kPublic) return std::nullopt;
-  if (!identify_) return Unauthenticated("sign in or send an API token");
+  if (!identify_) {
+    if (route.access.kind == Access::Kind::kRecords) return std::nullopt;
+    return Unauthenticated("sign in or send an API token");
+  }
   auto who = identify_(req);
   if (!who.ok()) {
     if (who.status().code() == Code::kUnauthenticated) {
@@ -154,7 +157,11 @@ std::optional<Response> Router::Authorize(Request& req, const Route& route) cons
     spdlog::error("identifying the caller failed: {}", who.status().ToString());
     return ErrorResponse(503, "unavailable", "cannot check credentials now");
   }
-  if (!*who) return Unauthenticated("sign in or send an API token");
+  if (!*who) {
+    // Records routes answer visitors who send no credentials, filtered.
+    if (route.access.kind == Access::Kind::kRecords) return std::nullopt;
+    return Unauthenticated("sign in or send an API token");
+  }
   const security::Principal& p = **who;
   req.principal = p;
   if (route.access.kind == Access::Kind::kAccount) return std::nullopt;

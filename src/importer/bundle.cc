@@ -7,9 +7,10 @@ namespace dalil::importer {
 using nlohmann::json;
 
 Result<BundleResult> LoadBundle(store::Store& store, const json& bundle,
-                                const std::string& actor, const store::BlobStore* blobs) {
+                                const std::string& actor, const store::BlobStore* blobs,
+                                const store::Viewer& writer) {
   BundleResult result;
-  Status s = store.Write(actor, [&](store::WriteTxn& txn) -> Status {
+  Status s = store.WriteAs(actor, writer, [&](store::WriteTxn& txn) -> Status {
     return LoadBundleInto(txn, bundle, BundleOptions{}, result, blobs);
   });
   if (!s.ok()) return s;

@@ -66,9 +66,11 @@ Status LoadBundleInto(store::WriteTxn& txn, const nlohmann::json& bundle,
 // Loads every record in one transaction: all or nothing. Errors name the
 // record ("incidents[3] ($key inc-x): end_date: must not be before ...").
 // `blobs` may be null when the bundle has no evidence.
+// The records belong to the organisation `writer` names (the first when 0).
 Result<BundleResult> LoadBundle(store::Store& store, const nlohmann::json& bundle,
                                 const std::string& actor,
-                                const store::BlobStore* blobs = nullptr);
+                                const store::BlobStore* blobs = nullptr,
+                                const store::Viewer& writer = store::Viewer::System());
 
 }  // namespace dalil::importer
 

@@ -323,7 +323,7 @@ json BundleRecord(const model::EntitySpec& spec, const json& rec) {
   json out = json::object();
   out["$key"] = std::string(spec.name) + "-" + std::to_string(rec["id"].get<int64_t>());
   for (const model::Field& f : spec.fields) {
-    if (f.sensitive) continue;
+    if (f.sensitive || f.access) continue;
     if (spec.name == "person" && f.name == "notes") continue;
     const json& v = rec[std::string(f.name)];
     if (v.is_null()) continue;
@@ -375,7 +375,7 @@ Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& ou
   std::sort(incidents.begin(), incidents.end());
   for (const char* entity : {"claim", "involvement", "outcome"}) {
     std::vector<int64_t>& ids = picked[entity];
-    DALIL_RETURN_IF_ERROR(ForEach(store, Spec(entity), {}, [&](const json& r) {
+    DALIL_RETURN_IF_ERROR(ForEach(store, Spec(entity), {.viewer = req.filter.viewer}, [&](const json& r) {
       if (has(incidents, r["incident_id"])) {
         ids.push_back(r["id"].get<int64_t>());
         refs_of(Spec(entity), r);
@@ -385,7 +385,7 @@ Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& ou
   }
   const std::vector<int64_t>& outcomes = picked["outcome"];
   std::vector<int64_t>& updates = picked["outcome_update"];
-  DALIL_RETURN_IF_ERROR(ForEach(store, Spec("outcome_update"), {}, [&](const json& r) {
+  DALIL_RETURN_IF_ERROR(ForEach(store, Spec("outcome_update"), {.viewer = req.filter.viewer}, [&](const json& r) {
     if (has(outcomes, r["outcome_id"])) {
       updates.push_back(r["id"].get<int64_t>());
       refs_of(Spec("outcome_update"), r);
@@ -398,8 +398,11 @@ Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& ou
     pending.pop_back();
     auto scanned = picked.find(entity);
     if (scanned != picked.end() && has(scanned->second, id)) continue;
-    if (!referred[entity].insert(id).second) continue;
-    DALIL_ASSIGN_OR_RETURN(json r, store.Get(Spec(entity), id));
+    if (referred[entity].count(id)) continue;
+    auto got = store.Get(Spec(entity), id, req.filter.viewer);
+    if (got.status().code() == Code::kNotFound) continue;  // not the caller's to see
+    DALIL_ASSIGN_OR_RETURN(json r, std::move(got));
+    referred[entity].insert(id);
     refs_of(Spec(entity), r);
   }
   for (auto& [entity, ids] : referred) {
@@ -424,7 +427,7 @@ Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& ou
     };
     if (!HasSelfReference(*spec)) {
       for (int64_t id : ids) {
-        DALIL_ASSIGN_OR_RETURN(json r, store.Get(*spec, id));
+        DALIL_ASSIGN_OR_RETURN(json r, store.Get(*spec, id, req.filter.viewer));
         write(r);
       }
     } else {
@@ -433,7 +436,7 @@ Status WriteJson(store::Store& store, const ExportRequest& req, std::ostream& ou
       std::set<int64_t> done;
       std::function<Status(int64_t, int)> emit = [&](int64_t id, int depth) -> Status {
         if (done.count(id) || depth > 64) return Status::Ok();
-        DALIL_ASSIGN_OR_RETURN(json r, store.Get(*spec, id));
+        DALIL_ASSIGN_OR_RETURN(json r, store.Get(*spec, id, req.filter.viewer));
         for (const model::Field& f : spec->fields) {
           const json& parent = r[std::string(f.name)];
           if (f.type == model::FieldType::kRef && f.ref == spec->name && has(ids, parent)) {

@@ -141,7 +141,7 @@ class CsvImporter {
 
     summary_.dataset = dataset_;
     if (!opts_.dry_run) {
-      DALIL_RETURN_IF_ERROR(store_.Write(opts_.actor, [&](store::WriteTxn& txn) -> Status {
+      DALIL_RETURN_IF_ERROR(store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) -> Status {
         store::ImportRun run;
         run.dataset = dataset_;
         run.format = opts_.format;
@@ -178,7 +178,7 @@ class CsvImporter {
     DALIL_RETURN_IF_ERROR(read);
     if (!opts_.dry_run) {
       const std::string sha = hashing.HexDigest();
-      DALIL_RETURN_IF_ERROR(store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
+      DALIL_RETURN_IF_ERROR(store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) {
         return txn.Imports().UpdateRun(run_id_, counts_, "completed", sha);
       }));
     }
@@ -193,7 +193,7 @@ class CsvImporter {
     if (batch.empty()) return Status::Ok();
     const ImportCounts before = counts_;
     const size_t rejects_before = summary_.rejects.size();
-    Status s = store_.Write(opts_.actor, [&](store::WriteTxn& txn) -> Status {
+    Status s = store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) -> Status {
       for (PendingRow& row : batch) DALIL_RETURN_IF_ERROR(Process(txn, row));
       if (opts_.dry_run) return Status(Code::kUnavailable, "dry run");
       return txn.Imports().UpdateRun(run_id_, counts_, "", "");
@@ -208,7 +208,7 @@ class CsvImporter {
       summary_.rejects.resize(rejects_before);
       for (PendingRow& row : batch) {
         const ImportCounts row_before = counts_;
-        Status one = store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
+        Status one = store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) {
           Status processed = Process(txn, row);
           if (processed.ok() && opts_.dry_run) return Status(Code::kUnavailable, "dry run");
           return processed;
@@ -233,12 +233,12 @@ class CsvImporter {
         ImportReject rej{row.rec.line, column, value,
                          current_entity_ + " " +
                              (one.field().empty() ? "" : one.field() + ": ") + one.message()};
-        DALIL_RETURN_IF_ERROR(store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
+        DALIL_RETURN_IF_ERROR(store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) {
           return RecordReject(txn, rej);
         }));
       }
       if (!opts_.dry_run) {
-        DALIL_RETURN_IF_ERROR(store_.Write(opts_.actor, [&](store::WriteTxn& txn) {
+        DALIL_RETURN_IF_ERROR(store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) {
           return txn.Imports().UpdateRun(run_id_, counts_, "", "");
         }));
       }
@@ -391,7 +391,8 @@ class CsvImporter {
       if (current.is_null()) return Status::Conflict("the incident was removed", "incident");
       json patch = incident;
       for (const model::Field& f : Spec("incident").fields) {
-        if (f.name == "review_status" || patch.contains(std::string(f.name))) continue;
+        // A newer file changes what it says, never review or who may see it.
+        if (f.name == "review_status" || f.access || patch.contains(std::string(f.name))) continue;
         patch[std::string(f.name)] = nullptr;
       }
       DALIL_RETURN_IF_ERROR(txn.Update(Spec("incident"), prior->incident_id, patch).status());
@@ -828,7 +829,7 @@ Result<ImportSummary> ImportBundle(store::Store& store, std::istream& raw,
   std::string sha;
   bool done_before = false;
   const Status kRollBack(Code::kUnavailable, "roll back");
-  Status s = store.Write(opts.actor, [&](store::WriteTxn& txn) -> Status {
+  Status s = store.WriteAs(opts.actor, opts.writer, [&](store::WriteTxn& txn) -> Status {
     BundleResult loaded;
     BundleLoader loader(txn, bopts, loaded, blobs);
     HashingBuf hashing(raw);
@@ -865,7 +866,7 @@ Result<ImportSummary> ImportBundle(store::Store& store, std::istream& raw,
     summary.counts.unchanged = summary.counts.rows;
     if (!opts.dry_run) {
       // The run is recorded all the same, with nothing new.
-      DALIL_RETURN_IF_ERROR(store.Write(opts.actor, [&](store::WriteTxn& txn) -> Status {
+      DALIL_RETURN_IF_ERROR(store.WriteAs(opts.actor, opts.writer, [&](store::WriteTxn& txn) -> Status {
         store::ImportRun run{.dataset = dataset, .format = opts.format,
                              .file_name = opts.file_name};
         DALIL_ASSIGN_OR_RETURN(summary.run_id, txn.Imports().StartRun(run));

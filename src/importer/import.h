@@ -35,6 +35,9 @@ struct ImportOptions {
   std::string dataset;    // --source-name; the format's name when empty
   std::string file_name;  // for the report (directories are dropped)
   std::string actor = "import";
+  // Whose the imported records are: the system, owning them as the
+  // organisation it names (0: the installation's first).
+  store::Viewer writer;
   // Imported incidents await review; an operator may import a trusted
   // dataset as "verified".
   std::string review_status = "in_review";

@@ -40,6 +40,8 @@ constexpr SV kSourceKinds[] = {"witness_testimony", "medical_record",
 constexpr SV kReliabilities[] = {"highly_reliable",      "reliable",
                                  "fairly_reliable",      "not_usually_reliable",
                                  "highly_unreliable",    "unknown"};
+constexpr SV kVisibilities[] = {"organisation", "restricted", "public"};
+constexpr SV kRoleNames[] = {"viewer", "documenter", "reviewer", "coordinator", "admin"};
 constexpr SV kClaimCategories[] = {"killed",   "injured",  "detained",
                                    "abducted", "tortured", "threatened"};
 
@@ -83,6 +85,23 @@ constexpr SV kSubEventTypeNames[] = {
     "shelling_artillery_missile_attack", "remote_explosive_landmine_ied",
     "grenade", "chemical_weapon"};
 
+// The access fields of owned records (docs/security.md, "Ownership and
+// visibility"); the same three in incidents, sources, persons and evidence.
+constexpr Field kOwner{
+    .name = "owner_organisation_id", .type = FT::kInteger, .filterable = true,
+    .read_only = true, .access = true,
+    .description = "The organisation the record belongs to (set by the server: the writer's)."};
+constexpr Field kVisibility{
+    .name = "visibility", .type = FT::kEnum, .values = kVisibilities, .filterable = true,
+    .access = true,
+    .description = "organisation (default): its organisation only; restricted: only the "
+                   "restricted_roles of its organisation; public: published (setting or "
+                   "clearing it needs a reviewer; an incident is public only once verified)."};
+constexpr Field kRestrictedRoles{
+    .name = "restricted_roles", .type = FT::kTextList, .max_length = 5, .access = true,
+    .description = "With visibility restricted: the roles of the owning organisation that "
+                   "may see the record (viewer, documenter, reviewer, coordinator, admin)."};
+
 const Field kPlaceFields[] = {
     {.name = "parent_id", .type = FT::kRef, .ref = "place", .filterable = true,
      .description = "The place this one lies in (a governorate's country...)."},
@@ -122,6 +141,7 @@ const Field kIncidentFields[] = {
     {.name = "review_status", .type = FT::kEnum, .values = kReviewStatuses,
      .filterable = true, .sortable = true, .description = "Default draft."},
     {.name = "tags", .type = FT::kTextList, .max_length = 50},
+    kOwner, kVisibility, kRestrictedRoles,
 };
 
 const Field kActorFields[] = {
@@ -170,6 +190,7 @@ const Field kPersonFields[] = {
     {.name = "merged_into_id", .type = FT::kRef, .ref = "person", .filterable = true,
      .description = "Set by a reviewer when this record is the same person as another: "
                     "figures count them once. Clearing it undoes the merge."},
+    kOwner, kVisibility, kRestrictedRoles,
 };
 
 const Field kSourceFields[] = {
@@ -187,6 +208,7 @@ const Field kSourceFields[] = {
     {.name = "witness_identity", .type = FT::kText, .sensitive = true,
      .max_length = 2000},
     {.name = "notes", .type = FT::kText, .max_length = 10000},
+    kOwner, kVisibility, kRestrictedRoles,
 };
 
 const Field kOutcomeFields[] = {
@@ -237,6 +259,7 @@ const Field kEvidenceFields[] = {
     {.name = "incident_id", .type = FT::kRef, .ref = "incident", .filterable = true},
     {.name = "source_id", .type = FT::kRef, .ref = "source", .filterable = true},
     {.name = "description", .type = FT::kText, .max_length = 10000},
+    kOwner, kVisibility, kRestrictedRoles,
 };
 
 const EntitySpec kPlace{"place", "places", "places", kPlaceFields,
@@ -303,5 +326,7 @@ bool IsSystemField(std::string_view name) {
 }
 
 std::span<const EventType> EventTypes() { return kEventTypes; }
+std::span<const std::string_view> Visibilities() { return kVisibilities; }
+std::span<const std::string_view> RoleNames() { return kRoleNames; }
 
 }  // namespace dalil::model

@@ -38,6 +38,10 @@ struct Field {
   bool filterable = false;   // exact-match ?name= filter in list queries
   bool sortable = false;
   bool read_only = false;    // set by the server (e.g. evidence sha256)
+  // Decides who may see the record (owner, visibility, restricted roles;
+  // docs/security.md, "Ownership and visibility"): belongs to one
+  // installation, so exports leave it out.
+  bool access = false;
   std::string_view description = {};
 };
 
@@ -50,7 +54,16 @@ struct EntitySpec {
 
   const Field* FindField(std::string_view field) const;
   bool HasSensitiveFields() const;
+  // Records of this entity belong to an organisation and carry their own
+  // visibility (incidents, sources, persons, evidence); the others either
+  // take their incident's (IncidentRef) or are shared reference data.
+  bool IsOwned() const { return FindField("owner_organisation_id") != nullptr; }
 };
+
+// The visibilities of an owned record and the role names a restricted one
+// may name, lowest role first.
+std::span<const std::string_view> Visibilities();
+std::span<const std::string_view> RoleNames();
 
 // Every entity, in dependency order (a record only refers to entities
 // earlier in the list, or to its own kind): load and export in this order.

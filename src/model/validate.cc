@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "base/text.h"
 
@@ -58,6 +59,36 @@ void FillDefaults(const EntitySpec& spec, json& r) {
   } else if (spec.name == "involvement") {
     if (r["attribution"].is_null()) r["attribution"] = "unknown";
   }
+  // Deny by default: a record is its organisation's until someone decides more.
+  if (spec.IsOwned() && r["visibility"].is_null()) r["visibility"] = "organisation";
+}
+
+// visibility restricted <=> a non-empty list of distinct role names.
+Status CheckAccess(const json& r) {
+  const json& roles = r["restricted_roles"];
+  const bool restricted = r["visibility"] == "restricted";
+  if (!restricted) {
+    if (!roles.is_null()) {
+      return Status::Invalid("restricted_roles", "is only for visibility restricted");
+    }
+    return Status::Ok();
+  }
+  if (!roles.is_array() || roles.empty()) {
+    return Status::Invalid("restricted_roles", "visibility restricted needs the roles that may see the record");
+  }
+  std::vector<std::string> seen;
+  for (const json& role : roles) {
+    const std::string name = role.get<std::string>();
+    auto names = RoleNames();
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      return Status::Invalid("restricted_roles", "must hold only: " + JoinValues(names));
+    }
+    if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+      return Status::Invalid("restricted_roles", "names a role twice");
+    }
+    seen.push_back(name);
+  }
+  return Status::Ok();
 }
 
 Status CheckFieldsOf(const EntitySpec& spec, const json& body, Writer writer,
@@ -212,6 +243,7 @@ Status CheckRecord(const EntitySpec& spec, const json& r) {
       return Status::Invalid("age_max", "must not be less than age_min");
     }
   }
+  if (spec.IsOwned()) return CheckAccess(r);
   return Status::Ok();
 }
 

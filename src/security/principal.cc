@@ -45,6 +45,8 @@ std::string Access::Describe() const {
       return "public";
     case Kind::kAccount:
       return "account";
+    case Kind::kRecords:
+      return "public-records";
     case Kind::kRole:
       break;
   }

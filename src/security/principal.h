@@ -55,6 +55,9 @@ struct Access {
     kAccount,  // any signed-in account, even one that must still change its
                // password or enrol TOTP (the routes that let it do so)
     kRole,     // a signed-in account with at least min_role and nothing pending
+    kRecords,  // anyone: records filtered by who asks (published only for
+               // visitors not signed in); credentials, when sent, are
+               // checked as for kRole and must be valid
   };
   Kind kind = Kind::kRole;
   Role min_role = Role::kAdmin;
@@ -62,7 +65,9 @@ struct Access {
   static constexpr Access Public() { return {Kind::kPublic, Role::kViewer}; }
   static constexpr Access Account() { return {Kind::kAccount, Role::kViewer}; }
   static constexpr Access AtLeast(Role r) { return {Kind::kRole, r}; }
-  // "public", "account" or the role name ("documenter": that role and up).
+  static constexpr Access Records() { return {Kind::kRecords, Role::kViewer}; }
+  // "public", "account", "public-records" or the role name ("documenter":
+  // that role and up).
   std::string Describe() const;
 };
 

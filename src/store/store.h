@@ -33,6 +33,37 @@ namespace dalil::store {
 
 using nlohmann::json;
 
+// Who reads or writes, for the ownership and visibility rules
+// (docs/security.md, "Ownership and visibility"), applied by the store in
+// SQL to every read and write, so no caller filters by hand.
+//
+// A record is visible to a member of its owning organisation when its
+// visibility is organisation or public, or restricted to a list that names
+// the member's role; to everyone else (other organisations' members and
+// anonymous visitors) only once published: visibility public and, for an
+// incident, verified. Claims, outcomes, involvements and outcome updates
+// are visible exactly when their incident is; places and actors always.
+// Sensitive fields (and a person's notes) are withheld (null) from everyone
+// but members of the owning organisation.
+struct Viewer {
+  enum class Kind {
+    kSystem,     // the CLI, importers and internal jobs: sees everything
+    kAnonymous,  // a visitor who is not signed in: published records only
+    kMember,     // a signed-in account of `organisation_id` with `role`
+  };
+  Kind kind = Kind::kSystem;
+  // Members: their organisation. System writes: the organisation that owns
+  // the records they create (0: the installation's first organisation).
+  int64_t organisation_id = 0;
+  std::string role;  // members: "viewer", "documenter", ...
+
+  static Viewer System(int64_t owner = 0) { return {Kind::kSystem, owner, ""}; }
+  static Viewer Anonymous() { return {Kind::kAnonymous, 0, ""}; }
+  static Viewer Member(int64_t organisation, std::string role) {
+    return {Kind::kMember, organisation, std::move(role)};
+  }
+};
+
 struct ListQuery {
   // Exact matches on filterable fields, values already parsed by
   // model::ParseFilterValue.
@@ -47,6 +78,8 @@ struct ListQuery {
   bool descending = false;
   int64_t limit = 50;
   int64_t offset = 0;
+  // Only records this viewer may see (and fields it may read).
+  Viewer viewer;
 };
 
 struct ListResult {
@@ -77,6 +110,12 @@ class WriteTxn {
   virtual Result<int64_t> PlaceIdByCode(const std::string& iso_code) = 0;
   // The import bookkeeping written in this same transaction (store/imports.h).
   virtual ImportTxn& Imports() = 0;
+  // Ownership in writes (the transaction's writer, Store::WriteAs): a record
+  // the writer may not see is kNotFound, worded as for a missing id (a
+  // reference to one is kInvalidArgument "no <entity> with id N", as for a
+  // missing record); one it may see but that belongs to another
+  // organisation is kPermissionDenied. Records created are owned by the
+  // writer's organisation.
 };
 
 // One leaf of the ledger as stored.
@@ -173,6 +212,7 @@ struct FigureIndexRow {
 };
 struct FigureScan {
   std::optional<int64_t> from_day, to_day;  // days since epoch, either open
+  Viewer viewer;                            // only incidents it may see
   bool event_type = true;                   // fill FigureIndexRow::event_type
   bool actors = true;                       // fill FigureIndexRow::actors
 };
@@ -191,10 +231,22 @@ class Store {
   // Runs `fn` in one write transaction on behalf of `actor` (an account
   // name or "system"): committed if fn returns OK, rolled back otherwise
   // (nothing half-written). Returns fn's status or the commit error.
-  virtual Status Write(const std::string& actor,
-                       const std::function<Status(WriteTxn&)>& fn) = 0;
+  // As the system (Viewer::System()): sees and may change every record;
+  // records it creates belong to the first organisation.
+  Status Write(const std::string& actor, const std::function<Status(WriteTxn&)>& fn) {
+    return WriteAs(actor, Viewer::System(), fn);
+  }
+  // The same, with the ownership rules of `writer` (see WriteTxn).
+  virtual Status WriteAs(const std::string& actor, const Viewer& writer,
+                         const std::function<Status(WriteTxn&)>& fn) = 0;
 
-  virtual Result<json> Get(const model::EntitySpec& spec, int64_t id) = 0;
+  // The record if `viewer` may see it, with the fields it may read;
+  // kNotFound, worded the same, when it is missing or hidden from the viewer.
+  virtual Result<json> Get(const model::EntitySpec& spec, int64_t id,
+                           const Viewer& viewer) = 0;
+  Result<json> Get(const model::EntitySpec& spec, int64_t id) {
+    return Get(spec, id, Viewer::System());
+  }
   virtual Result<ListResult> List(const model::EntitySpec& spec,
                                   const ListQuery& query) = 0;
   // Resolves a place given as a numeric id or an ISO code ("IQ-DQ").
@@ -217,9 +269,15 @@ class Store {
                                                             uint64_t size2) = 0;
   // Leaves [start, end), end exclusive, at most `end - start` of them.
   virtual Result<std::vector<LeafEntry>> Leaves(uint64_t start, uint64_t end) = 0;
-  // Every version of one record, oldest first; kNotFound if it never existed.
-  virtual Result<std::vector<VersionEntry>> History(const model::EntitySpec& spec,
-                                                   int64_t id) = 0;
+  // Every version of one record, oldest first; kNotFound if it never
+  // existed or `viewer` may not see it (a deleted record: only the system).
+  // For viewers outside the owning organisation a person's contents are
+  // withheld (empty; the hashes remain), as its notes are in Get.
+  virtual Result<std::vector<VersionEntry>> History(const model::EntitySpec& spec, int64_t id,
+                                                   const Viewer& viewer) = 0;
+  Result<std::vector<VersionEntry>> History(const model::EntitySpec& spec, int64_t id) {
+    return History(spec, id, Viewer::System());
+  }
   virtual Result<std::optional<SignedCheckpoint>> LatestCheckpoint() = 0;
   // Signs a checkpoint of the current tree with `key` if the tree grew since
   // the latest one (otherwise returns the latest). Refuses with kCorruption
@@ -247,11 +305,18 @@ class Store {
   // that differs (missing, extra, altered): empty when in step.
   virtual Result<std::vector<std::string>> CheckFigureIndex() = 0;
 
+  // Gives records that have no owner yet (from before ownership existed,
+  // or written while no organisation did) to the first organisation, each
+  // with a ledger version recording it; returns how many. Nothing when no
+  // organisation exists. The store does this when it opens; call it after
+  // creating the first organisation.
+  virtual Result<int64_t> AdoptUnownedRecords() = 0;
+
   // One import run with its rejected rows and flagged records; kNotFound
   // when there is no such run.
   virtual Result<ImportReport> LoadImportReport(int64_t run_id) = 0;
 
-  // Convenience single-record writes, each its own transaction.
+  // Convenience single-record writes as the system, each its own transaction.
   Result<json> Create(const std::string& actor, const model::EntitySpec& spec,
                       const json& body,
                       model::Writer writer = model::Writer::kClient);

@@ -11,6 +11,7 @@ import stat
 import subprocess
 import tempfile
 import time
+import urllib.request
 import sys
 import unittest
 import urllib.parse
@@ -69,7 +70,11 @@ class CliTest(unittest.TestCase):
         self.assertNotIn(m.group(1), listed.stdout)
         srv = Server(self.data, token=False)
         try:
+            # Without credentials: nothing but published records (none yet),
+            # and every role route refused.
             status, body = srv.call("GET", "/api/v1/incidents")
+            self.assertEqual((status, body["total"]), (200, 0), body)
+            status, body = srv.call("GET", "/api/v1/users")
             self.assertEqual(status, 401, body)
             status, body = srv.call("POST", "/api/v1/session",
                                     {"username": "admin", "password": m.group(1)})
@@ -101,6 +106,25 @@ class CliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("One-time password for doc", r.stdout)
         self.assertEqual(run("user", "disable", "nobody", data_dir=self.data).returncode, 3)
+
+    def test_demo_and_import_records_belong_to_the_organisation_named(self):
+        run("init", "--organisation", "Iraqi League", data_dir=self.data)
+        r = run("demo", "--organisation", "no such league", data_dir=self.data)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("no such league", r.stderr)
+        r = run("import", "--format", "acled", "--organisation", "99", os.devnull, data_dir=self.data)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        r = run("demo", "--organisation", "Iraqi League", data_dir=self.data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        srv = Server(self.data)
+        try:
+            owners = {p["owner_organisation_id"] for p in srv.get("/api/v1/incidents?limit=500")["items"]}
+            self.assertEqual(owners, {1})
+            # Nothing is published yet: a visitor sees none of it.
+            with urllib.request.urlopen(srv.url + "/api/v1/incidents", timeout=30) as r:
+                self.assertEqual(json.loads(r.read())["total"], 0)
+        finally:
+            srv.stop()
 
     def test_server_output_and_logs_never_hold_secrets(self):
         run("init", data_dir=self.data)

@@ -52,6 +52,11 @@ class ApiTest : public ::testing::Test {
     accounts_ = std::move(accounts).value().release();
     auto org = accounts_->CreateOrganisation("test", "Test organisation");
     ASSERT_TRUE(org.ok());
+    // The demo was loaded before any organisation existed: it becomes the
+    // first organisation's, as `dalil serve` does after creating it.
+    auto adopted = store_->AdoptUnownedRecords();
+    ASSERT_TRUE(adopted.ok()) << adopted.status().ToString();
+    ASSERT_GT(*adopted, 0);
     store::User admin;
     admin.organisation_id = org->id;
     admin.username = "api-test-admin";

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -94,14 +95,20 @@ class AuthTest : public ::testing::Test {
     auto hash = security::HashPassword(kPassword, security::kTestCost);
     ASSERT_TRUE(hash.ok());
     hash_ = new std::string(*hash);
+    auto other = accounts_->CreateOrganisation("test", "Other organisation");
+    ASSERT_TRUE(other.ok());
+    other_org_ = other->id;
     tokens_ = new std::map<Role, std::string>();
-    for (Role role : {Role::kViewer, Role::kDocumenter, Role::kReviewer, Role::kCoordinator,
-                      Role::kAdmin}) {
+    other_tokens_ = new std::map<Role, std::string>();
+    for (Role role : kRoles) {
       const std::string name = "matrix-" + std::string(security::RoleName(role));
       int64_t id = MakeUser(name, role);
       (*tokens_)[role] = MakeToken(id, role, 3650 * 86400);
+      id = MakeUser("other-" + name, role, false, nullptr, other_org_);
+      (*other_tokens_)[role] = MakeToken(id, role, 3650 * 86400, other_org_);
     }
     blobs_ = new store::BlobStore((*dir_ / "evidence").string());
+    owned_ = new std::map<std::string, int64_t>(MakeOwnedRecords(org_, "matrix"));
     router_ = new http::Router();
     api::ApiOptions opts{.version = "test", .accounts = accounts_, .clock = clock_};
     opts.auth.idle_timeout_seconds = 600;
@@ -129,15 +136,17 @@ class AuthTest : public ::testing::Test {
     delete store_;
     delete clock_;
     delete tokens_;
+    delete other_tokens_;
+    delete owned_;
     delete hash_;
     fs::remove_all(*dir_);
     delete dir_;
   }
 
   static int64_t MakeUser(const std::string& name, Role role, bool must_change = false,
-                          const std::string* hash = nullptr) {
+                          const std::string* hash = nullptr, int64_t org = 0) {
     store::User u;
-    u.organisation_id = org_;
+    u.organisation_id = org ? org : org_;
     u.username = name;
     u.role = std::string(security::RoleName(role));
     u.password_hash = hash ? *hash : *hash_;
@@ -147,9 +156,9 @@ class AuthTest : public ::testing::Test {
     return made.ok() ? made->id : 0;
   }
 
-  static std::string MakeToken(int64_t user, Role role, int64_t seconds) {
+  static std::string MakeToken(int64_t user, Role role, int64_t seconds, int64_t org = 0) {
     std::string secret = security::NewToken();
-    store::ApiToken t{.user_id = user, .organisation_id = org_,
+    store::ApiToken t{.user_id = user, .organisation_id = org ? org : org_,
                       .role = std::string(security::RoleName(role)), .name = "test",
                       .expires_at = clock_->NowSeconds() + seconds};
     EXPECT_TRUE(accounts_->CreateToken("test", t, security::TokenHash(secret)).ok());
@@ -234,6 +243,50 @@ class AuthTest : public ::testing::Test {
     return {documenter, b};
   }
 
+  // One record of every entity that has an owner or takes its incident's,
+  // owned by `org` with the default visibility (organisation), written as
+  // the system on the organisation's behalf; plural -> id. `tag` goes into
+  // text fields. Places and actors are shared and not made here.
+  static std::map<std::string, int64_t> MakeOwnedRecords(int64_t org, const std::string& tag) {
+    std::map<std::string, int64_t> ids;
+    auto sha = blobs_->Put("evidence of " + tag);
+    EXPECT_TRUE(sha.ok());
+    Status s = store_->WriteAs("test", store::Viewer::System(org), [&](store::WriteTxn& txn) -> Status {
+      auto make = [&](const char* entity, json body,
+                      model::Writer w = model::Writer::kClient) -> Result<int64_t> {
+        DALIL_ASSIGN_OR_RETURN(json r, txn.Create(*model::FindEntityByName(entity), body, w));
+        const int64_t id = r["id"].get<int64_t>();
+        ids[std::string(model::FindEntityByName(entity)->plural)] = id;
+        return id;
+      };
+      DALIL_ASSIGN_OR_RETURN(json actor, txn.Create(*model::FindEntityByName("actor"),
+                                                    {{"kind", "state_forces"}, {"name_en", tag + " force"}}));
+      json inc = ValidIncident();
+      inc["title_en"] = tag + " incident";
+      DALIL_ASSIGN_OR_RETURN(int64_t incident, make("incident", inc));
+      DALIL_ASSIGN_OR_RETURN(int64_t source, make("source", {{"kind", "witness_testimony"},
+                                                             {"reliability", "reliable"},
+                                                             {"title", tag + " source"},
+                                                             {"witness_identity", tag + " witness"}}));
+      DALIL_ASSIGN_OR_RETURN(int64_t person, make("person", {{"name", tag + " person"}}));
+      DALIL_RETURN_IF_ERROR(make("claim", {{"incident_id", incident}, {"source_id", source},
+                                           {"category", "killed"}, {"count_min", 3}}).status());
+      DALIL_ASSIGN_OR_RETURN(int64_t outcome, make("outcome", {{"incident_id", incident},
+                                                               {"person_id", person},
+                                                               {"kind", "detained"}}));
+      DALIL_RETURN_IF_ERROR(make("outcome_update", {{"outcome_id", outcome}, {"status", "released"},
+                                                    {"date", "2021-03-05"}}).status());
+      DALIL_RETURN_IF_ERROR(make("involvement", {{"incident_id", incident}, {"actor_id", actor["id"]},
+                                                 {"role", "perpetrator"},
+                                                 {"perpetrator_names", {tag + " officer"}}}).status());
+      return make("evidence", {{"sha256", *sha}, {"size", 12 + tag.size()},
+                               {"media_type", "text/plain"}, {"incident_id", incident}},
+                  model::Writer::kServer).status();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return ids;
+  }
+
   static json ValidIncident() {
     return {{"title_en", "Protest"}, {"start_date", "2021-03-01"}, {"place_id", 13},
             {"event_type", "protests"}, {"sub_event_type", "peaceful_protest"}};
@@ -247,9 +300,13 @@ class AuthTest : public ::testing::Test {
   static http::Router* router_;
   static http::Server* server_;
   static std::thread* thread_;
-  static int64_t org_;
+  static int64_t org_, other_org_;
   static std::string* hash_;
-  static std::map<Role, std::string>* tokens_;
+  static std::map<Role, std::string>* tokens_;        // org_'s accounts
+  static std::map<Role, std::string>* other_tokens_;  // other_org_'s
+  static std::map<std::string, int64_t>* owned_;      // org_'s records, by plural
+  static constexpr Role kRoles[] = {Role::kViewer, Role::kDocumenter, Role::kReviewer,
+                                    Role::kCoordinator, Role::kAdmin};
 };
 
 fs::path* AuthTest::dir_;
@@ -261,8 +318,11 @@ http::Router* AuthTest::router_;
 http::Server* AuthTest::server_;
 std::thread* AuthTest::thread_;
 int64_t AuthTest::org_;
+int64_t AuthTest::other_org_;
 std::string* AuthTest::hash_;
 std::map<Role, std::string>* AuthTest::tokens_;
+std::map<Role, std::string>* AuthTest::other_tokens_;
+std::map<std::string, int64_t>* AuthTest::owned_;
 
 // The router refused the caller (as opposed to the handler answering).
 bool RouterDenied(const testing::Reply& r) {
@@ -274,37 +334,292 @@ bool RouterDenied(const testing::Reply& r) {
 // router allows exactly what the route's declared rule allows. A route added
 // later is covered by this loop without any change here.
 TEST_F(AuthTest, EveryRouteAllowsExactlyWhatItsRuleSays) {
-  const std::vector<std::optional<Role>> callers = {
-      std::nullopt, Role::kViewer, Role::kDocumenter, Role::kReviewer, Role::kCoordinator,
-      Role::kAdmin};
-  int checked = 0;
+  // Anonymous, then every role of the records' organisation, then every
+  // role of another organisation.
+  struct Caller {
+    std::optional<Role> role;
+    bool own = false;
+  };
+  std::vector<Caller> callers = {{std::nullopt, false}};
+  for (Role r : kRoles) callers.push_back({r, true});
+  for (Role r : kRoles) callers.push_back({r, false});
+  int checked = 0, record_checks = 0;
   for (const http::Route& route : router_->routes()) {
+    // A record route ("/api/v1/<plural>/{id}...") gets the id of the first
+    // organisation's record of that entity (visibility organisation); any
+    // other parameter a record that does not exist, so that nothing here
+    // changes real data (writes carry a stale version: 409, never applied).
     std::string target = route.pattern;
+    const std::string prefix = "/api/v1/";
+    const size_t slash = target.find('/', prefix.size());
+    const std::string plural = slash == std::string::npos ? "" : target.substr(prefix.size(), slash - prefix.size());
+    const bool record_route = target.rfind(prefix, 0) == 0 && slash != std::string::npos &&
+                              target.compare(slash, 5, "/{id}") == 0 && owned_->count(plural) > 0;
     for (size_t open; (open = target.find('{')) != std::string::npos;) {
-      // A record that does not exist: no request here changes real data.
-      target.replace(open, target.find('}', open) - open + 1, "999999");
+      const std::string id = record_route ? std::to_string(owned_->at(plural)) : "999999";
+      target.replace(open, target.find('}', open) - open + 1, id);
     }
+    std::string body = "{}";
+    if (record_route && route.method == "PATCH") body = json{{"version", 999999}}.dump();
+    if (record_route && route.method == "DELETE") target += "?version=999999";
     const bool has_body = route.method == "POST" || route.method == "PATCH" || route.method == "PUT";
-    for (const auto& role : callers) {
+    for (const Caller& c : callers) {
       std::map<std::string, std::string> headers;
-      if (role) headers["Authorization"] = "Bearer " + tokens_->at(*role);
-      testing::Reply r = Call(route.method, target, has_body ? "{}" : "", headers);
-      bool allowed = route.access.kind == http::Access::Kind::kPublic ||
-                     (role && (route.access.kind == http::Access::Kind::kAccount ||
-                               static_cast<int>(*role) >= static_cast<int>(route.access.min_role)));
-      const std::string who = role ? std::string(security::RoleName(*role)) : "anonymous";
+      if (c.role) headers["Authorization"] = "Bearer " + (c.own ? tokens_ : other_tokens_)->at(*c.role);
+      testing::Reply r = Call(route.method, target, has_body ? body : "", headers);
+      const auto kind = route.access.kind;
+      bool allowed = kind == http::Access::Kind::kPublic || kind == http::Access::Kind::kRecords ||
+                     (c.role && (kind == http::Access::Kind::kAccount ||
+                                 static_cast<int>(*c.role) >= static_cast<int>(route.access.min_role)));
+      const std::string who = (c.role ? std::string(security::RoleName(*c.role)) : "anonymous") +
+                              (c.role ? (c.own ? " (own organisation)" : " (other organisation)") : "");
       EXPECT_EQ(!RouterDenied(r), allowed)
           << route.method << " " << route.pattern << " (" << route.access.Describe() << ") as "
           << who << ": " << r.status << " " << r.body;
       if (!allowed) {
-        EXPECT_EQ(r.status, role ? 403 : 401) << route.method << " " << route.pattern;
+        EXPECT_EQ(r.status, c.role ? 403 : 401) << route.method << " " << route.pattern;
         EXPECT_TRUE(BodyJson(r).contains("error")) << r.body;
+      } else if (record_route) {
+        // The record is its organisation's: hidden from everyone else
+        // exactly as a missing record (404), open to its own members.
+        ++record_checks;
+        if (!c.own) {
+          EXPECT_EQ(r.status, 404) << route.method << " " << route.pattern << " as " << who << ": " << r.body;
+          EXPECT_EQ(ErrorCode(r), "not_found") << r.body;
+        } else {
+          // Writes carry a stale version (409); a reveal by an API token is
+          // refused whatever the role (403, section 15).
+          const bool reveal = route.pattern.ends_with("/reveal");
+          const int want = route.method == "GET" ? 200 : reveal ? 403 : 409;
+          EXPECT_EQ(r.status, want) << route.method << " " << route.pattern << " as " << who << ": " << r.body;
+          if (reveal) EXPECT_EQ(ErrorCode(r), "permission_denied") << r.body;
+        }
       }
       ++checked;
     }
   }
   EXPECT_EQ(checked, static_cast<int>(router_->routes().size() * callers.size()));
   EXPECT_GT(router_->routes().size(), 50u);
+  EXPECT_GT(record_checks, 200);
+}
+
+// Every incident id that figures name (under "incidents" at any depth).
+std::set<int64_t> FigureIncidents(const json& j) {
+  std::set<int64_t> out;
+  std::function<void(const json&)> walk = [&](const json& v) {
+    if (v.is_object()) {
+      for (const auto& [k, x] : v.items()) {
+        if (k == "incidents" && x.is_array()) {
+          for (const json& id : x) {
+            if (id.is_number_integer()) out.insert(id.get<int64_t>());
+          }
+        }
+        walk(x);
+      }
+    } else if (v.is_array()) {
+      for (const json& x : v) walk(x);
+    }
+  };
+  walk(j);
+  return out;
+}
+
+bool ListHas(const testing::Reply& r, int64_t id) {
+  const json body = BodyJson(r);
+  for (const json& item : body["items"]) {
+    if (item["id"] == id) return true;
+  }
+  return false;
+}
+
+// ASVS 4.2.1 (IDOR): another organisation's ids, on every record route,
+// answer exactly as ids that do not exist; lists, figures and exports never
+// hold them; nothing can be written to or attached to them.
+TEST_F(AuthTest, AnotherOrganisationsIdsAnswerAsMissingOnEveryRecordRoute) {
+  std::map<std::string, int64_t> ids = MakeOwnedRecords(org_, "idor");
+  const std::string inc = "/api/v1/incidents/" + std::to_string(ids["incidents"]);
+  ASSERT_TRUE(store_->Update("test", *model::FindEntityByName("incident"), ids["incidents"],
+                             {{"review_status", "verified"}}).ok());
+  const std::string& other_admin = other_tokens_->at(Role::kAdmin);
+  const std::string& other_documenter = other_tokens_->at(Role::kDocumenter);
+  int routes = 0;
+  for (const auto& [plural, id] : ids) {
+    const std::string base = "/api/v1/" + plural + "/";
+    const std::string sid = std::to_string(id);
+    // The answer for a missing id, with that id in place of the missing one.
+    auto as_missing = [&](const std::string& method, const std::string& suffix,
+                          const std::string& body) {
+      testing::Reply missing = Bearer(other_admin, method, base + "987654" + suffix, body);
+      testing::Reply hidden = Bearer(other_admin, method, base + sid + suffix, body);
+      std::string want = missing.body;
+      for (size_t at; (at = want.find("987654")) != std::string::npos;) want.replace(at, 6, sid);
+      EXPECT_EQ(hidden.status, 404) << method << " " << base << sid << suffix << ": " << hidden.body;
+      EXPECT_EQ(hidden.body, want) << method << " " << base << sid << suffix;
+      ++routes;
+    };
+    as_missing("GET", "", "");
+    as_missing("GET", "/history", "");
+    as_missing("PATCH", "", json{{"version", 1}}.dump());
+    as_missing("DELETE", "", "");
+    // Reveals (and evidence files, which come back only through one): a
+    // hidden record is missing before any rule about reveals is applied.
+    const bool revealable = plural == "persons" || plural == "sources" ||
+                            plural == "involvements" || plural == "evidence";
+    if (revealable) as_missing("POST", "/reveal", "");
+    // Lists: the owner's members see it, nobody else does.
+    const std::string list = "/api/v1/" + plural + "?limit=500";
+    EXPECT_TRUE(ListHas(Bearer(tokens_->at(Role::kViewer), "GET", list), id)) << plural;
+    EXPECT_FALSE(ListHas(Bearer(other_admin, "GET", list), id)) << plural;
+    EXPECT_FALSE(ListHas(Call("GET", list), id)) << plural;
+  }
+  EXPECT_EQ(routes, 8 * 4 + 4);
+  // Nothing attaches to a hidden record: the same 400 as for a missing one.
+  json claim = {{"incident_id", ids["incidents"]}, {"source_id", ids["sources"]},
+                {"category", "injured"}, {"count_min", 1}};
+  testing::Reply hidden = Bearer(other_documenter, "POST", "/api/v1/claims", claim.dump());
+  EXPECT_EQ(hidden.status, 400) << hidden.body;
+  EXPECT_EQ(BodyJson(hidden)["error"]["message"],
+            "no incident with id " + std::to_string(ids["incidents"]));
+  testing::Reply upload = Call("POST", "/api/v1/evidence?incident_id=" + std::to_string(ids["incidents"]),
+                               "some bytes", {{"Authorization", "Bearer " + other_documenter},
+                                              {"Content-Type", "text/plain"}});
+  EXPECT_EQ(upload.status, 400) << upload.body;
+  // Figures and every export format: the verified incident counts for its
+  // organisation only.
+  EXPECT_TRUE(FigureIncidents(BodyJson(Bearer(tokens_->at(Role::kViewer), "GET", "/api/v1/figures")))
+                  .count(ids["incidents"]));
+  EXPECT_FALSE(FigureIncidents(BodyJson(Bearer(other_admin, "GET", "/api/v1/figures"))).count(ids["incidents"]));
+  EXPECT_FALSE(FigureIncidents(BodyJson(Call("GET", "/api/v1/figures"))).count(ids["incidents"]));
+  // "As of" figures come from the records, not the index: the same filter.
+  const std::string as_of = "/api/v1/figures?as_of=2030-01-01";
+  EXPECT_TRUE(FigureIncidents(BodyJson(Bearer(tokens_->at(Role::kViewer), "GET", as_of)))
+                  .count(ids["incidents"]));
+  EXPECT_FALSE(FigureIncidents(BodyJson(Bearer(other_admin, "GET", as_of))).count(ids["incidents"]));
+  EXPECT_FALSE(FigureIncidents(BodyJson(Call("GET", as_of))).count(ids["incidents"]));
+  for (const char* format : {"csv", "hxl", "json", "geojson"}) {
+    const std::string path = std::string("/api/v1/export?format=") + format;
+    testing::Reply own = Bearer(tokens_->at(Role::kViewer), "GET", path);
+    ASSERT_EQ(own.status, 200) << own.body;
+    EXPECT_NE(own.body.find("idor incident"), std::string::npos) << format;
+    for (const testing::Reply& r : {Bearer(other_admin, "GET", path), Call("GET", path)}) {
+      EXPECT_EQ(r.status, 200) << r.body;
+      EXPECT_EQ(r.body.find("idor"), std::string::npos) << format << ": " << r.body;
+    }
+  }
+}
+
+// Visibility: organisation (default), restricted to named roles, public but
+// not yet verified (still unpublished), published; publishing is a
+// reviewer's decision and is recorded in the ledger like every change.
+TEST_F(AuthTest, VisibilityOrganisationRestrictedUnverifiedAndPublished) {
+  std::map<std::string, int64_t> ids = MakeOwnedRecords(org_, "vis");
+  const std::string inc = "/api/v1/incidents/" + std::to_string(ids["incidents"]);
+  const std::string claim = "/api/v1/claims/" + std::to_string(ids["claims"]);
+  const std::string person = "/api/v1/persons/" + std::to_string(ids["persons"]);
+  const std::string source = "/api/v1/sources/" + std::to_string(ids["sources"]);
+  const std::string& viewer = tokens_->at(Role::kViewer);
+  const std::string& documenter = tokens_->at(Role::kDocumenter);
+  const std::string& reviewer = tokens_->at(Role::kReviewer);
+  const std::string& other = other_tokens_->at(Role::kAdmin);
+  auto patch = [&](const std::string& token, const std::string& path, const json& body) {
+    return Bearer(token, "PATCH", path, body.dump());
+  };
+  // Organisation: its members only.
+  EXPECT_EQ(Bearer(viewer, "GET", inc).status, 200);
+  EXPECT_EQ(Bearer(other, "GET", inc).status, 404);
+  EXPECT_EQ(Call("GET", inc).status, 404);
+  // Restricted to named roles of the organisation, and their dependents with them.
+  EXPECT_EQ(patch(documenter, inc, {{"visibility", "restricted"}}).status, 400);  // no roles named
+  testing::Reply r = patch(documenter, inc, {{"visibility", "restricted"},
+                                             {"restricted_roles", {"documenter", "reviewer"}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Bearer(viewer, "GET", inc).status, 404);
+  EXPECT_EQ(Bearer(viewer, "GET", claim).status, 404);
+  EXPECT_EQ(Bearer(tokens_->at(Role::kAdmin), "GET", inc).status, 404);  // not named
+  EXPECT_EQ(Bearer(reviewer, "GET", inc).status, 200);
+  EXPECT_EQ(Bearer(reviewer, "GET", claim).status, 200);
+  EXPECT_FALSE(ListHas(Bearer(viewer, "GET", "/api/v1/incidents?limit=500"), ids["incidents"]));
+  EXPECT_EQ(patch(documenter, inc, {{"restricted_roles", {"admin"}}}).status, 200);
+  EXPECT_EQ(Bearer(documenter, "GET", inc).status, 404);
+  // Public is publishing: a reviewer's decision.
+  r = patch(documenter, person, {{"visibility", "public"}});
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(BodyJson(r)["error"]["field"], "visibility");
+  r = patch(reviewer, inc, {{"visibility", "public"}, {"restricted_roles", nullptr}});
+  EXPECT_EQ(r.status, 404) << r.body;  // restricted to admins: hidden from the reviewer too
+  r = patch(tokens_->at(Role::kAdmin), inc, {{"visibility", "public"}, {"restricted_roles", nullptr}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  // Public but not verified: still unpublished.
+  EXPECT_EQ(Call("GET", inc).status, 404);
+  EXPECT_EQ(Bearer(other, "GET", inc).status, 404);
+  EXPECT_FALSE(FigureIncidents(BodyJson(Call("GET", "/api/v1/figures"))).count(ids["incidents"]));
+  EXPECT_FALSE(FigureIncidents(BodyJson(Call("GET", "/api/v1/figures?as_of=2030-01-01")))
+                   .count(ids["incidents"]));
+  // Verified: published, with its claims, outcomes and involvements.
+  ASSERT_EQ(patch(reviewer, inc, {{"review_status", "verified"}}).status, 200);
+  EXPECT_EQ(Call("GET", inc).status, 200);
+  EXPECT_EQ(Call("GET", claim).status, 200);
+  EXPECT_EQ(Call("GET", inc + "/history").status, 200);
+  EXPECT_TRUE(ListHas(Call("GET", "/api/v1/incidents?limit=500"), ids["incidents"]));
+  EXPECT_TRUE(FigureIncidents(BodyJson(Call("GET", "/api/v1/figures"))).count(ids["incidents"]));
+  // "As of" figures come from the records, not the index: the same filter.
+  const std::string as_of = "/api/v1/figures?as_of=2030-01-01";
+  EXPECT_TRUE(FigureIncidents(BodyJson(Call("GET", as_of))).count(ids["incidents"]));
+  EXPECT_NE(Call("GET", "/api/v1/export?format=csv").body.find("vis incident"), std::string::npos);
+  // Seen by another organisation, never written by it.
+  EXPECT_EQ(Bearer(other, "GET", inc).status, 200);
+  r = patch(other, inc, {{"title_en", "taken over"}});
+  EXPECT_EQ(r.status, 403) << r.body;
+  r = Bearer(other_tokens_->at(Role::kDocumenter), "POST", "/api/v1/claims",
+             json{{"incident_id", ids["incidents"]}, {"source_id", ids["sources"]},
+                  {"category", "injured"}, {"count_min", 1}}.dump());
+  EXPECT_EQ(r.status, 400) << r.body;  // its source is not published: as if missing
+  EXPECT_EQ(BodyJson(r)["error"]["field"], "source_id");
+  // The person and source stay the organisation's until published too; then
+  // their identities stay withheld outside it.
+  EXPECT_EQ(Call("GET", person).status, 404);
+  ASSERT_EQ(patch(reviewer, person, {{"visibility", "public"}, {"notes", "vis note"}}).status, 200);
+  ASSERT_EQ(patch(reviewer, source, {{"visibility", "public"}}).status, 200);
+  for (const testing::Reply& got : {Call("GET", person), Bearer(other, "GET", person)}) {
+    ASSERT_EQ(got.status, 200) << got.body;
+    EXPECT_TRUE(BodyJson(got)["name"].is_null()) << got.body;
+    EXPECT_TRUE(BodyJson(got)["notes"].is_null()) << got.body;
+  }
+  // Inside the organisation the name is there, withheld until revealed
+  // (section 15); outside it the store does not even decrypt it.
+  EXPECT_EQ(BodyJson(Bearer(viewer, "GET", person))["withheld"]["fields"], json::array({"name"}));
+  EXPECT_FALSE(BodyJson(Bearer(other, "GET", person)).contains("withheld"));
+  EXPECT_TRUE(BodyJson(Call("GET", source))["witness_identity"].is_null());
+  r = Bearer(other_tokens_->at(Role::kDocumenter), "POST", "/api/v1/claims",
+             json{{"incident_id", ids["incidents"]}, {"source_id", ids["sources"]},
+                  {"category", "injured"}, {"count_min", 1}}.dump());
+  EXPECT_EQ(r.status, 403) << r.body;  // both visible now: the incident is not theirs
+  EXPECT_EQ(BodyJson(r)["error"]["field"], "incident_id");
+  // Published does not mean revealable: only the owning organisation may
+  // reveal identities, even to a documenter of another organisation who
+  // has just re-authenticated.
+  MakeUser("vis-other-documenter", Role::kDocumenter, false, nullptr, other_org_);
+  Browser outsider = Login("vis-other-documenter");
+  ASSERT_EQ(Call("POST", "/api/v1/session/reauth", json{{"password", kPassword}}.dump(),
+                 outsider.Headers()).status, 200);
+  r = Call("POST", person + "/reveal", "", outsider.Headers());
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_EQ(BodyJson(r)["error"]["field"], "organisation") << r.body;
+  EXPECT_EQ(r.body.find("vis person"), std::string::npos);
+  // The ledger holds each visibility change with who made it.
+  json history = BodyJson(Call("GET", inc + "/history"));
+  int restricted = 0, published = 0;
+  for (const json& v : history["versions"]) {
+    const std::string content = v["content"].is_string() ? v["content"].get<std::string>() : "";
+    restricted += content.find("\"visibility\":\"restricted\"") != std::string::npos;
+    published += content.find("\"visibility\":\"public\"") != std::string::npos;
+  }
+  EXPECT_EQ(restricted, 2);
+  EXPECT_EQ(published, 2);  // made public, then verified
+  // Withdrawing it is a reviewer's decision too.
+  EXPECT_EQ(patch(documenter, inc, {{"visibility", "organisation"}}).status, 403);
+  ASSERT_EQ(patch(reviewer, inc, {{"visibility", "organisation"}}).status, 200);
+  EXPECT_EQ(Call("GET", inc).status, 404);
 }
 
 // docs/security.md lists every route with its rule, as the table declares it.
@@ -577,7 +892,8 @@ TEST_F(AuthTest, RevealNeedsTheRoleASessionAndARecentPasswordCheckAndIsRecorded)
   EXPECT_EQ(shown["withheld"]["reveal"], "POST " + url + "/reveal");
   // A PATCH of what was read back leaves the withheld fields as they were.
   json patch = shown;
-  for (const char* k : {"id", "version", "created_at", "created_by", "updated_at", "updated_by", "withheld"}) {
+  for (const char* k : {"id", "version", "created_at", "created_by", "updated_at", "updated_by",
+                        "owner_organisation_id", "withheld"}) {
     patch.erase(k);
   }
   patch["age_min"] = 30;

@@ -140,6 +140,37 @@ class TlsTest(unittest.TestCase):
         r, _ = self.get(port, "/api/v1/health")
         self.assertEqual(r.status, 200)
 
+    def test_off_loopback_only_over_tls_unless_told_otherwise(self):
+        # Plain HTTP on every interface: refused, naming the way out.
+        r = run("serve", "--port", "0", "--address", "0.0.0.0", data_dir=self.data, timeout=60)
+        self.assertEqual(r.returncode, 2, (r.stdout, r.stderr))
+        self.assertIn("needs TLS", r.stderr)
+        self.assertIn("--insecure-allow-remote", r.stderr)
+        # With TLS: served, and answers (here through loopback).
+        started = []
+        for flags, scheme in ((["--tls-certificate", self.cert, "--tls-private-key", self.key], "https"),
+                              (["--insecure-allow-remote"], "http")):
+            proc = subprocess.Popen([BIN, "--data-dir", self.data, "serve", "--port", "0",
+                                     "--address", "0.0.0.0", *flags],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.addCleanup(lambda p=proc: (p.terminate(), p.communicate(timeout=30)))
+            line = proc.stdout.readline()
+            m = re.search(r"on (https?)://0\.0\.0\.0:(\d+)/", line)
+            self.assertIsNotNone(m, (flags, line))
+            self.assertEqual(m.group(1), scheme)
+            port = int(m.group(2))
+            if scheme == "https":
+                resp, _ = self.get(port, "/api/v1/health")
+            else:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                conn.request("GET", "/api/v1/health")
+                resp = conn.getresponse()
+                resp.read()
+                conn.close()
+            self.assertEqual(resp.status, 200)
+            started.append(scheme)
+        self.assertEqual(started, ["https", "http"])
+
     def test_bad_certificate_settings_are_named(self):
         cases = [
             (["--tls-certificate", self.cert], "tls", "both"),

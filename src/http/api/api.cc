@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <memory>
 
 #include "base/error_map.h"
@@ -62,6 +63,13 @@ Status CheckFieldRules(const Request& req, const model::EntitySpec& spec, const 
     const json before = current ? current->value("review_status", json()) : json();
     if (IsReviewDecision(body["review_status"]) || IsReviewDecision(before)) {
       return denied("review_status", "deciding a review (verified, disputed, rejected)");
+    }
+  }
+  // Publishing: making a record public, or taking it back, is a reviewer's decision.
+  if (spec.IsOwned() && changed("visibility")) {
+    const json before = current ? current->value("visibility", json()) : json();
+    if (body["visibility"] == "public" || before == "public") {
+      return denied("visibility", "publishing (visibility public, or withdrawing it)");
     }
   }
   if (spec.name == "person" && changed("merged_into_id") &&
@@ -152,6 +160,7 @@ class EntityHandlers {
   Response List(Request& req) {
     auto q = ParseListQuery(req);
     if (!q.ok()) return Error(q.status());
+    q->viewer = ViewerOf(req);
     auto r = store_->List(spec_, *q);
     if (!r.ok()) return Error(r.status());
     json items = json::array();
@@ -165,7 +174,7 @@ class EntityHandlers {
   Response Get(Request& req) {
     auto id = ParseId(req);
     if (!id.ok()) return Error(id.status());
-    auto r = store_->Get(spec_, *id);
+    auto r = store_->Get(spec_, *id, ViewerOf(req));
     if (!r.ok()) return Error(r.status());
     return JsonResponse(200, WithholdSensitive(spec_, std::move(r).value()));
   }
@@ -181,7 +190,7 @@ class EntityHandlers {
       if (!s.ok()) return Error(s);
     }
     if (Status s = CheckFieldRules(req, spec_, *body, nullptr); !s.ok()) return Error(s);
-    auto r = store_->Create(ActorOf(req), spec_, *body);
+    auto r = WriteOne(req, [&](store::WriteTxn& txn) { return txn.Create(spec_, *body); });
     if (!r.ok()) return Error(r.status());
     Response resp = JsonResponse(201, WithholdSensitive(spec_, *r));
     resp.headers.emplace_back("Location", "/api/v1/" + std::string(spec_.plural) + "/" +
@@ -198,12 +207,12 @@ class EntityHandlers {
     auto body = ParseJsonBody(req.body, opts_.max_json_depth);
     if (!body.ok()) return Error(body.status());
     if (!body->is_object()) return Error(Status::Invalid("body", "must be a JSON object"));
-    if (!req.principal || !req.principal->AtLeast(Role::kReviewer)) {
-      auto current = store_->Get(spec_, *id);
-      if (!current.ok()) return Error(current.status());
-      if (Status s = CheckFieldRules(req, spec_, *body, &*current); !s.ok()) return Error(s);
-    }
-    auto r = store_->Update(ActorOf(req), spec_, *id, *body);
+    auto r = WriteOne(req, [&](store::WriteTxn& txn) -> Result<json> {
+      // Read in the write transaction, as the writer: a hidden record is 404.
+      DALIL_ASSIGN_OR_RETURN(json current, txn.Get(spec_, *id));
+      DALIL_RETURN_IF_ERROR(CheckFieldRules(req, spec_, *body, &current));
+      return txn.Update(spec_, *id, *body);
+    });
     if (!r.ok()) return Error(r.status());
     return JsonResponse(200, WithholdSensitive(spec_, std::move(r).value()));
   }
@@ -213,7 +222,9 @@ class EntityHandlers {
     if (!id.ok()) return Error(id.status());
     auto version = ParseVersionParam(req);
     if (!version.ok()) return Error(version.status());
-    Status s = store_->Delete(ActorOf(req), spec_, *id, *version);
+    Status s = store_->WriteAs(ActorOf(req), ViewerOf(req), [&](store::WriteTxn& txn) {
+      return txn.Delete(spec_, *id, *version);
+    });
     if (!s.ok()) return Error(s);
     Response resp;
     resp.status = 204;
@@ -223,6 +234,18 @@ class EntityHandlers {
 
  private:
   bool IsIncident() const { return spec_.name == "incident"; }
+
+  // One write transaction as the caller (ownership rules in the store).
+  Result<json> WriteOne(const Request& req,
+                        const std::function<Result<json>(store::WriteTxn&)>& fn) {
+    json out;
+    Status s = store_->WriteAs(ActorOf(req), ViewerOf(req), [&](store::WriteTxn& txn) -> Status {
+      DALIL_ASSIGN_OR_RETURN(out, fn(txn));
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    return out;
+  }
 
   Result<store::ListQuery> ParseListQuery(const Request& req) {
     store::ListQuery q;
@@ -326,7 +349,7 @@ class EvidenceHandlers {
     auto sha = blobs_->Put(req.body);
     if (!sha.ok()) return Error(sha.status());
     auto existing = store_->List(*model::FindEntityByName("evidence"),
-                                 {.equals = {{"sha256", *sha}}, .limit = 1});
+                                 {.equals = {{"sha256", *sha}}, .limit = 1, .viewer = ViewerOf(req)});
     if (!existing.ok()) return Error(existing.status());
     if (!existing->items.empty()) {
       return JsonResponse(200, WithholdSensitive(*model::FindEntityByName("evidence"),
@@ -334,8 +357,13 @@ class EvidenceHandlers {
     }
     meta["sha256"] = *sha;
     meta["size"] = static_cast<int64_t>(req.body.size());
-    auto r = store_->Create(ActorOf(req), *model::FindEntityByName("evidence"), meta,
-                            model::Writer::kServer);
+    json created;
+    Status s = store_->WriteAs(ActorOf(req), ViewerOf(req), [&](store::WriteTxn& txn) -> Status {
+      DALIL_ASSIGN_OR_RETURN(created, txn.Create(*model::FindEntityByName("evidence"), meta,
+                                                 model::Writer::kServer));
+      return Status::Ok();
+    });
+    Result<json> r = s.ok() ? Result<json>(std::move(created)) : Result<json>(s);
     if (!r.ok()) return Error(r.status());
     Response resp = JsonResponse(201, WithholdSensitive(*model::FindEntityByName("evidence"), *r));
     resp.headers.emplace_back("Location",
@@ -394,9 +422,9 @@ void RegisterRoutes(http::Router& router, store::Store* store,
     auto h = std::make_shared<EntityHandlers>(*spec, store, options);
     const std::string base = "/api/v1/" + std::string(spec->plural);
     const std::string name(spec->name);
-    router.Add("GET", base, "List " + std::string(spec->plural), Access::AtLeast(Role::kViewer),
+    router.Add("GET", base, "List " + std::string(spec->plural), Access::Records(),
                [h](Request& r) { return h->List(r); });
-    router.Add("GET", base + "/{id}", "Get one " + name, Access::AtLeast(Role::kViewer),
+    router.Add("GET", base + "/{id}", "Get one " + name, Access::Records(),
                [h](Request& r) { return h->Get(r); });
     router.Add("PATCH", base + "/{id}", "Change fields of one " + name,
                Access::AtLeast(Role::kDocumenter), [h](Request& r) { return h->Update(r); });
@@ -418,7 +446,7 @@ void RegisterRoutes(http::Router& router, store::Store* store,
   RegisterRevealRoutes(router, store, blobs, options);
   router.Add("GET", "/api/v1/figures",
              "Casualty figures from verified records, with the records behind them",
-             Access::AtLeast(Role::kViewer), [store, options](Request& req) {
+             Access::Records(), [store, options](Request& req) {
                // digits=western|arabic-indic chooses the Arabic phrase's digits.
                std::vector<std::pair<std::string, std::string>> params;
                figures::RenderOptions render;
@@ -433,6 +461,7 @@ void RegisterRoutes(http::Router& router, store::Store* store,
                }
                auto request = figures::ParseFigureRequest(*store, params, options.figure_rules);
                if (!request.ok()) return Error(request.status());
+               request->filter.viewer = ViewerOf(req);
                auto groups = figures::ComputeFigures(*store, *request);
                if (!groups.ok()) return Error(groups.status());
                return JsonResponse(200, {{"groups", figures::FiguresJson(*groups, render)}});
@@ -451,7 +480,7 @@ void RegisterRoutes(http::Router& router, store::Store* store,
                    return Error(Status::Invalid("query.threshold", "must be a number from 0 to 1"));
                  }
                }
-               auto found = figures::SuggestPersonDuplicates(*store, threshold);
+               auto found = figures::SuggestPersonDuplicates(*store, threshold, ViewerOf(req));
                if (!found.ok()) return Error(found.status());
                json items = json::array();
                for (const auto& c : *found) {

@@ -1,10 +1,9 @@
 // POST /api/v1/imports, GET /api/v1/imports/{id} and GET /api/v1/export.
 //
 // The import upload is an ordinary JSON write route (application/json, the
-// file inside the body) so that the authorization work can mark it
-// admin-only like any other write. The export serves only verified
-// incidents and never a sensitive field: until accounts exist every caller
-// is anonymous.
+// file inside the body), admin-only; what it imports belongs to the admin's
+// organisation. The export serves only verified incidents the caller may
+// see (published ones to visitors) and never a sensitive field.
 #include <sstream>
 
 #include "base/text.h"
@@ -83,6 +82,8 @@ void RegisterImportRoutes(http::Router& router, store::Store* store,
         std::string content;
         auto opts = ImportOptionsOf(*body, content);
         if (!opts.ok()) return ErrorResponse(opts.status());
+        // Imported records belong to the importing admin's organisation.
+        opts->writer = store::Viewer::System(req.principal->organisation_id);
         *body = json();  // the file is held once, in `content`
         std::istringstream in(std::move(content));
         auto summary = importer::ImportFile(*store, in, *opts, blobs);
@@ -121,10 +122,11 @@ void RegisterImportRoutes(http::Router& router, store::Store* store,
              });
   router.Add("GET", "/api/v1/export",
              "Verified incidents as CSV, HXL CSV, Dalil JSON or GeoJSON (never a sensitive field)",
-             Access::AtLeast(Role::kViewer), [store](Request& req) {
+             Access::Records(), [store](Request& req) {
                auto request = importer::ParseExportRequest(*store, req.query,
                                                            /*allow_all_statuses=*/false);
                if (!request.ok()) return ErrorResponse(request.status());
+               request->filter.viewer = ViewerOf(req);
                std::ostringstream out;
                Status s = importer::WriteExport(*store, *request, out);
                if (!s.ok()) return ErrorResponse(s);

@@ -162,11 +162,11 @@ void RegisterLedgerRoutes(http::Router& router, store::Store* store, const ApiOp
     router.Add("GET", "/api/v1/" + std::string(spec->plural) + "/{id}/history",
                "Every version of one " + std::string(spec->name) +
                    ", with its leaf and inclusion proof",
-               http::Access::AtLeast(security::Role::kViewer), [store, spec](Request& req) {
+               http::Access::Records(), [store, spec](Request& req) {
                  if (!req.query.empty()) return Error(Status::Invalid("query", "takes no parameters"));
                  auto id = ParseInt(req.params["id"]);
                  if (!id || *id < 1) return Error(Status::NotFound("no record with this id", "id"));
-                 auto versions = store->History(*spec, *id);
+                 auto versions = store->History(*spec, *id, ViewerOf(req));
                  if (!versions.ok()) return Error(versions.status());
                  auto size = store->LedgerSize();
                  if (!size.ok()) return Error(size.status());

@@ -406,7 +406,12 @@ json BuildOpenApi(const http::Router& router) {
     if (!params.empty()) op["parameters"] = params;
     // Who may call it (docs/security.md, "Authorization").
     op["x-dalil-access"] = route.access.Describe();
-    if (route.access.kind != http::Access::Kind::kPublic) {
+    if (route.access.kind == http::Access::Kind::kRecords) {
+      // Credentials are optional: without them only published records answer.
+      op["security"] = json::array({json::object(), {{"bearerToken", json::array()}},
+                                    {{"sessionCookie", json::array()}}});
+      op["responses"]["401"] = {{"description", "Credentials sent but not valid"}};
+    } else if (route.access.kind != http::Access::Kind::kPublic) {
       op["security"] = json::array({{{"bearerToken", json::array()}},
                                     {{"sessionCookie", json::array()}}});
       op["responses"]["401"] = {{"description", "No valid credentials"}};

@@ -24,4 +24,10 @@ http::Response TextResponse(std::string body) {
   return r;
 }
 
+store::Viewer ViewerOf(const http::Request& req) {
+  if (!req.principal) return store::Viewer::Anonymous();
+  return store::Viewer::Member(req.principal->organisation_id,
+                               std::string(security::RoleName(req.principal->role)));
+}
+
 }  // namespace dalil::api

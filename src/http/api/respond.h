@@ -9,6 +9,7 @@
 
 #include "base/status.h"
 #include "http/message.h"
+#include "store/store.h"
 
 namespace dalil::api {
 
@@ -16,6 +17,10 @@ http::Response JsonResponse(int status, const nlohmann::json& body);
 // {"error": {"code", "message", "field"}} with the HTTP status of the code.
 http::Response ErrorResponse(const Status& s);
 http::Response TextResponse(std::string body);
+
+// Whose view of the records a request gets: its signed-in account's
+// (organisation and role), or an anonymous visitor's (published records).
+store::Viewer ViewerOf(const http::Request& req);
 
 }  // namespace dalil::api
 

@@ -51,9 +51,32 @@ json WithholdSensitive(const model::EntitySpec& spec, json record) {
   return record;
 }
 
-Status CanReveal(const Principal& p, const model::EntitySpec& spec, const json& record,
+namespace {
+
+// The organisation owning `record`: its own owner, or for a record that
+// follows its incident (an involvement) the incident's.
+Result<std::optional<int64_t>> OwnerOrganisation(store::Store& store,
+                                                 const model::EntitySpec& spec,
+                                                 const json& record) {
+  auto owner_of = [](const json& r) -> std::optional<int64_t> {
+    auto it = r.find("owner_organisation_id");
+    if (it == r.end() || !it->is_number_integer()) return std::nullopt;
+    return it->get<int64_t>();
+  };
+  if (spec.IsOwned()) return owner_of(record);
+  auto incident = record.find("incident_id");
+  if (incident == record.end() || !incident->is_number_integer()) {
+    return std::optional<int64_t>();
+  }
+  DALIL_ASSIGN_OR_RETURN(json parent, store.Get(*model::FindEntityByName("incident"),
+                                                incident->get<int64_t>()));
+  return owner_of(parent);
+}
+
+}  // namespace
+
+Status CanReveal(const Principal& p, const model::EntitySpec& spec, std::optional<int64_t> owner,
                  int64_t now, int64_t reauth_seconds) {
-  (void)record;  // per-record rules (the record's organisation) join here
   auto denied = [](const std::string& message, const char* field) {
     return Status(Code::kPermissionDenied, message, field);
   };
@@ -64,6 +87,11 @@ Status CanReveal(const Principal& p, const model::EntitySpec& spec, const json& 
     return denied("revealing identities or evidence files needs the " +
                       std::string(security::RoleName(kRevealRole)) + " role or higher",
                   "role");
+  }
+  if (!owner || *owner != p.organisation_id) {
+    return denied("only the organisation that owns this record may reveal its identities or "
+                  "evidence files",
+                  "organisation");
   }
   if (p.method != security::AuthMethod::kSession) {
     return denied("revealing identities or evidence files needs a signed-in session with a "
@@ -218,10 +246,13 @@ class RevealHandler {
     if (!id || *id < 1) return ErrorResponse(Status::NotFound("no record with this id", "id"));
     auto fields = RequestedFields(req, spec_, max_depth_);
     if (!fields.ok()) return ErrorResponse(fields.status());
-    auto record = store_->Get(spec_, *id);
+    // A record the caller may not see answers as a missing one.
+    auto record = store_->Get(spec_, *id, ViewerOf(req));
     if (!record.ok()) return ErrorResponse(record.status());
+    auto owner = OwnerOrganisation(*store_, spec_, *record);
+    if (!owner.ok()) return ErrorResponse(owner.status());
     const int64_t now = clock_->NowSeconds();
-    const Status allowed = CanReveal(p, spec_, *record, now, reauth_seconds_);
+    const Status allowed = CanReveal(p, spec_, *owner, now, reauth_seconds_);
     const json what = {{"entity", spec_.name}, {"record_id", *id}, {"fields", *fields}};
     if (auto limited = limits_->Admit(p, allowed.ok(), what, now)) return *std::move(limited);
     if (!allowed.ok()) {

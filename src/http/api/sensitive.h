@@ -1,5 +1,5 @@
 // What API responses carry of sensitive fields (docs/security.md, section
-// 14, "Revealing identities"). Every response shapes records through
+// 15, "Revealing identities"). Every response shapes records through
 // WithholdSensitive, whatever the caller's role: the plaintext of a
 // sensitive field, or the contents of an evidence file, leaves the server
 // only through a reveal, which CanReveal allows, the per-account limits
@@ -8,6 +8,7 @@
 #define DALIL_HTTP_API_SENSITIVE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,12 +58,16 @@ nlohmann::json WithholdSensitive(const model::EntitySpec& spec, nlohmann::json r
 // Whether `p` may see the plaintext of `record`'s sensitive fields at
 // `now`: the role (kRevealRole or higher), a signed-in session (API tokens
 // never count as re-authenticated) with a password check in the last
-// `reauth_seconds`. The one place this decision is made, for sensitive
-// fields and evidence files alike. Errors are kPermissionDenied naming what
-// is missing: field "role", "authorization" (an API token) or
-// "reauthentication" ("entity" when `spec` has nothing to reveal).
+// `reauth_seconds`, and the record must belong to the caller's own
+// organisation (`owner`: the record's, or for an involvement its
+// incident's; a record of another organisation the caller may see, a
+// published one, still keeps its identities). The one place this decision
+// is made, for sensitive fields and evidence files alike. Errors are
+// kPermissionDenied naming what is missing: field "role", "organisation",
+// "authorization" (an API token) or "reauthentication" ("entity" when
+// `spec` has nothing to reveal).
 Status CanReveal(const security::Principal& p, const model::EntitySpec& spec,
-                 const nlohmann::json& record, int64_t now, int64_t reauth_seconds);
+                 std::optional<int64_t> owner, int64_t now, int64_t reauth_seconds);
 
 }  // namespace dalil::api
 

@@ -16,8 +16,35 @@ using sqlite::Database;
 struct Entry {
   int64_t start_day = 0, end_day = 0, place_id = 0;
   std::string event_type, actors, summary;
+  // Who may count the incident (store.h, Viewer).
+  std::optional<int64_t> owner;
+  std::string visibility;
+  int64_t restricted_roles = 0;  // RoleBit of each role allowed
   bool operator==(const Entry&) const = default;
 };
+
+// The index layout: the summary format and the access columns of migration
+// 0009. A stored index of another layout is rebuilt at open.
+constexpr int64_t kIndexFormat = 100 * figures::kSummaryFormat + 2;
+
+// Restricted roles as bits, so a scan filters with one AND.
+int64_t RoleBit(std::string_view role) {
+  auto names = model::RoleNames();
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == role) return int64_t{1} << i;
+  }
+  return 0;
+}
+
+int64_t RoleMask(const std::string& json_list) {
+  int64_t mask = 0;
+  const json roles = json::parse(json_list, nullptr, /*allow_exceptions=*/false);
+  if (!roles.is_array()) return 0;
+  for (const json& r : roles) {
+    if (r.is_string()) mask |= RoleBit(r.get<std::string>());
+  }
+  return mask;
+}
 
 std::optional<int64_t> RefOf(const json* record, const char* field) {
   if (!record || !record->contains(field) || !(*record)[field].is_number_integer()) {
@@ -54,7 +81,8 @@ Result<std::optional<Entry>> Compute(Database* db, int64_t id) {
   {
     DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
         "SELECT review_status, start_date, COALESCE(end_date, start_date), place_id, "
-        "COALESCE(event_type, '') FROM incidents WHERE id = ?"));
+        "COALESCE(event_type, ''), owner_organisation_id, COALESCE(visibility, 'organisation'), "
+        "COALESCE(restricted_roles, '[]') FROM incidents WHERE id = ?"));
     st->BindInt(1, id);
     DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row || st->Text(0) != "verified") return std::optional<Entry>();
@@ -62,6 +90,9 @@ Result<std::optional<Entry>> Compute(Database* db, int64_t id) {
     DALIL_ASSIGN_OR_RETURN(e.end_day, Day(st->Text(2), id));
     e.place_id = st->Int(3);
     e.event_type = st->Text(4);
+    if (!st->IsNull(5)) e.owner = st->Int(5);
+    e.visibility = st->Text(6);
+    e.restricted_roles = RoleMask(st->Text(7));
   }
   figures::IncidentInput in;
   in.id = id;
@@ -144,7 +175,8 @@ Status Put(Database* db, int64_t id, const std::optional<Entry>& e) {
   }
   DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
       "INSERT OR REPLACE INTO figure_index (incident_id, start_day, end_day, place_id, "
-      "event_type, actors, summary) VALUES (?, ?, ?, ?, ?, ?, ?)"));
+      "event_type, actors, summary, owner_organisation_id, visibility, restricted_roles) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   st->BindInt(1, id);
   st->BindInt(2, e->start_day);
   st->BindInt(3, e->end_day);
@@ -152,6 +184,13 @@ Status Put(Database* db, int64_t id, const std::optional<Entry>& e) {
   st->BindText(5, e->event_type);
   st->BindBlob(6, e->actors);
   st->BindBlob(7, e->summary);
+  if (e->owner) {
+    st->BindInt(8, *e->owner);
+  } else {
+    st->BindNull(8);
+  }
+  st->BindText(9, e->visibility);
+  st->BindInt(10, e->restricted_roles);
   return st->Run();
 }
 
@@ -226,7 +265,7 @@ Status EnsureCurrent(Database* db) {
   {
     DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT format FROM figure_index_state"));
     DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
-    if (row && st->Int(0) == figures::kSummaryFormat) return Status::Ok();
+    if (row && st->Int(0) == kIndexFormat) return Status::Ok();
   }
   DALIL_RETURN_IF_ERROR(db->Exec("DELETE FROM figure_index; DELETE FROM figure_index_state;"));
   Dirty all;
@@ -234,7 +273,7 @@ Status EnsureCurrent(Database* db) {
                                    std::nullopt, &all.incidents));
   DALIL_RETURN_IF_ERROR(Apply(db, &all));
   return db->Exec("INSERT INTO figure_index_state (format) VALUES (" +
-                  std::to_string(figures::kSummaryFormat) + ")");
+                  std::to_string(kIndexFormat) + ")");
 }
 
 namespace {
@@ -261,6 +300,15 @@ Status Scan(Database* db, const store::FigureScan& scan,
                     (scan.event_type ? "event_type" : "''") + ", " +
                     (scan.actors ? "actors" : "x''") + ", summary FROM figure_index WHERE 1";
   std::vector<int64_t> binds;
+  // Every entry is a verified incident: public ones are published.
+  if (scan.viewer.kind == store::Viewer::Kind::kAnonymous) {
+    sql += " AND visibility = 'public'";
+  } else if (scan.viewer.kind == store::Viewer::Kind::kMember) {
+    sql += " AND (visibility = 'public' OR (owner_organisation_id = ? AND "
+           "(visibility <> 'restricted' OR (restricted_roles & ?) <> 0)))";
+    binds.push_back(scan.viewer.organisation_id);
+    binds.push_back(RoleBit(scan.viewer.role));
+  }
   if (from_day) {
     // An incident overlaps when it ends on or after `from`; it starts at most
     // the longest span before, which bounds the range the start index reads.
@@ -349,7 +397,8 @@ Result<std::vector<std::string>> Check(Database* db) {
   for (int64_t id : verified) {
     DALIL_ASSIGN_OR_RETURN(std::optional<Entry> want, Compute(db, id));
     DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(
-        "SELECT start_day, end_day, place_id, event_type, actors, summary FROM figure_index "
+        "SELECT start_day, end_day, place_id, event_type, actors, summary, "
+        "owner_organisation_id, visibility, restricted_roles FROM figure_index "
         "WHERE incident_id = ?"));
     st->BindInt(1, id);
     DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
@@ -357,7 +406,9 @@ Result<std::vector<std::string>> Check(Database* db) {
       problem("figure index: verified incident " + std::to_string(id) + " is missing");
       continue;
     }
-    Entry have{st->Int(0), st->Int(1), st->Int(2), st->Text(3), st->Text(4), st->Text(5)};
+    Entry have{st->Int(0), st->Int(1), st->Int(2), st->Text(3), st->Text(4), st->Text(5),
+               st->IsNull(6) ? std::nullopt : std::optional<int64_t>(st->Int(6)), st->Text(7),
+               st->Int(8)};
     if (want && !(have == *want)) {
       problem("figure index: the entry of incident " + std::to_string(id) +
               " differs from its records");

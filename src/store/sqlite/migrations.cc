@@ -9,6 +9,7 @@ std::string_view migration_0005();
 std::string_view migration_0006();
 std::string_view migration_0007();
 std::string_view migration_0008();
+std::string_view migration_0009();
 std::string_view migration_0010();
 }  // namespace dalil::embedded
 
@@ -25,6 +26,7 @@ std::span<const std::string_view> Migrations() {
       embedded::migration_0006(),
       embedded::migration_0007(),
       embedded::migration_0008(),
+      embedded::migration_0009(),
       embedded::migration_0010(),
   };
   return kAll;

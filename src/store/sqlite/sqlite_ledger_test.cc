@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "store/accounts.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -255,6 +256,51 @@ TEST_F(LedgerStoreTest, CreateAnswersWhatAReadReturns) {
     ASSERT_EQ(history->size(), 1u);
   }
   ExpectIntact();
+}
+
+// Records from before ownership (or written while no organisation existed)
+// are nobody's: seen by no account and no visitor. Once an organisation
+// exists the store gives them to the first one, each with a ledger version
+// saying so, and the ledger still verifies.
+TEST_F(LedgerStoreTest, UnownedRecordsAreAdoptedByTheFirstOrganisationWithAVersion) {
+  const auto& incidents = *model::FindEntityByName("incident");
+  auto made = store_->Create("import", incidents,
+                             {{"title_en", "Before accounts"}, {"start_date", "2021-02-26"},
+                              {"place_id", 13}, {"event_type", "protests"}});
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  const int64_t id = (*made)["id"].get<int64_t>();
+  EXPECT_TRUE((*made)["owner_organisation_id"].is_null());
+  EXPECT_EQ((*made)["visibility"], "organisation");
+  ExpectIntact();
+  EXPECT_EQ(*store_->AdoptUnownedRecords(), 0);  // no organisation yet
+  const Viewer member = Viewer::Member(1, "admin");
+  EXPECT_EQ(store_->List(incidents, {.viewer = member})->total, 0);
+  EXPECT_EQ(store_->Get(incidents, id, member).status().code(), Code::kNotFound);
+
+  auto accounts = OpenSqliteAccounts((dir_ / "t.db").string(), nullptr);
+  ASSERT_TRUE(accounts.ok()) << accounts.status().ToString();
+  auto org = (*accounts)->CreateOrganisation("test", "First");
+  ASSERT_TRUE(org.ok());
+  Reopen();  // adopts at open
+  auto got = store_->Get(incidents, id, Viewer::Member(org->id, "viewer"));
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ((*got)["owner_organisation_id"], org->id);
+  EXPECT_EQ((*got)["version"], 2);
+  auto history = store_->History(incidents, id);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[1].actor, "system");
+  EXPECT_NE((*history)[1].content.find("\"owner_organisation_id\":" + std::to_string(org->id)),
+            std::string::npos);
+  EXPECT_EQ(store_->Get(incidents, id, Viewer::Anonymous()).status().code(), Code::kNotFound);
+  EXPECT_EQ(*store_->AdoptUnownedRecords(), 0);  // once
+  ExpectIntact();
+  // The system's later writes belong to the first organisation at once.
+  made = store_->Create("import", incidents,
+                        {{"title_en", "After accounts"}, {"start_date", "2021-02-27"},
+                         {"place_id", 13}, {"event_type", "protests"}});
+  ASSERT_TRUE(made.ok());
+  EXPECT_EQ((*made)["owner_organisation_id"], org->id);
 }
 
 }  // namespace

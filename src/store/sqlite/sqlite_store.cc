@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -30,6 +31,94 @@ const EntitySpec& SpecOf(std::string_view name) {
   return *model::FindEntityByName(name);
 }
 
+// --- Ownership and visibility (store.h, Viewer): the SQL every read and
+// write applies. Identifiers come from the entity tables only; the
+// viewer's organisation and role are bound.
+using Binds = std::vector<std::function<void(Statement&, int)>>;
+
+void BindInt(Binds* binds, int64_t v) {
+  binds->push_back([v](Statement& st, int i) { st.BindInt(i, v); });
+}
+void BindText(Binds* binds, std::string v) {
+  binds->push_back([v = std::move(v)](Statement& st, int i) { st.BindText(i, v); });
+}
+
+// Published: what everyone may see.
+std::string PublishedSql(const EntitySpec& spec) {
+  return spec.name == "incident" ? "(visibility = 'public' AND review_status = 'verified')"
+                                 : "(visibility = 'public')";
+}
+
+// The condition on a row of an owned entity's table.
+std::string OwnedVisibleSql(const EntitySpec& spec, const Viewer& v, Binds* binds) {
+  if (v.kind == Viewer::Kind::kAnonymous) return PublishedSql(spec);
+  BindInt(binds, v.organisation_id);
+  BindText(binds, v.role);
+  return "(" + PublishedSql(spec) +
+         " OR (owner_organisation_id = ? AND (visibility IS NOT 'restricted' OR EXISTS "
+         "(SELECT 1 FROM json_each(restricted_roles) WHERE value = ?))))";
+}
+
+// For a record that takes its incident's ownership: the column naming the
+// record it depends on ("incident_id", or "outcome_id" for an outcome's
+// updates); empty for owned records and shared reference data.
+std::string_view ParentColumn(const EntitySpec& spec) {
+  if (spec.name == "claim" || spec.name == "outcome" || spec.name == "involvement") {
+    return "incident_id";
+  }
+  if (spec.name == "outcome_update") return "outcome_id";
+  return {};
+}
+
+// The condition under which `v` may see a row of `spec`'s table; empty
+// when every row is visible.
+std::string VisibleSql(const EntitySpec& spec, const Viewer& v, Binds* binds) {
+  if (v.kind == Viewer::Kind::kSystem) return "";
+  if (spec.IsOwned()) return OwnedVisibleSql(spec, v, binds);
+  const EntitySpec& incidents = SpecOf("incident");
+  if (ParentColumn(spec) == "incident_id") {
+    return "(incident_id IN (SELECT id FROM incidents WHERE " +
+           OwnedVisibleSql(incidents, v, binds) + "))";
+  }
+  if (ParentColumn(spec) == "outcome_id") {
+    return "(outcome_id IN (SELECT id FROM outcomes WHERE incident_id IN (SELECT id FROM "
+           "incidents WHERE " + OwnedVisibleSql(incidents, v, binds) + ")))";
+  }
+  return "";
+}
+
+// An expression that is true when the row belongs to the viewer's
+// organisation (so it may read the sensitive fields).
+std::string MineSql(const EntitySpec& spec, const Viewer& v, Binds* binds) {
+  if (v.kind == Viewer::Kind::kSystem) return "1";
+  if (v.kind == Viewer::Kind::kAnonymous) return "0";
+  std::string owner;
+  if (spec.IsOwned()) {
+    owner = "owner_organisation_id";
+  } else if (ParentColumn(spec) == "incident_id") {
+    owner = "(SELECT owner_organisation_id FROM incidents WHERE id = incident_id)";
+  } else if (ParentColumn(spec) == "outcome_id") {
+    owner = "(SELECT i.owner_organisation_id FROM outcomes o JOIN incidents i ON "
+            "i.id = o.incident_id WHERE o.id = outcome_id)";
+  } else {
+    return "1";  // shared reference data
+  }
+  BindInt(binds, v.organisation_id);
+  return "(" + owner + " IS ?)";
+}
+
+// Outside the owning organisation the sensitive fields are withheld, and a
+// person's notes (what documenters write about a person can identify them).
+void Withhold(const EntitySpec& spec, json* record) {
+  for (const Field& f : spec.fields) {
+    if (f.sensitive || (spec.name == "person" && f.name == "notes")) {
+      (*record)[std::string(f.name)] = nullptr;
+    }
+  }
+}
+
+bool Withholds(const EntitySpec& spec) { return spec.HasSensitiveFields(); }
+
 // Converts "UNIQUE constraint failed: places.iso_code" into a conflict that
 // names the field without echoing any value.
 Status ConflictFromConstraint(const EntitySpec& spec, const Status& s) {
@@ -50,11 +139,12 @@ class SqliteStore;
 
 class SqliteWriteTxn : public WriteTxn {
  public:
-  SqliteWriteTxn(SqliteStore* store, Database* db, std::string actor,
+  SqliteWriteTxn(SqliteStore* store, Database* db, std::string actor, Viewer writer,
                  int64_t now_seconds)
       : store_(store),
         db_(db),
         actor_(std::move(actor)),
+        writer_(std::move(writer)),
         now_seconds_(now_seconds),
         now_(FormatTimestamp(now_seconds)),
         imports_(db_, actor_, now_) {}
@@ -70,8 +160,17 @@ class SqliteWriteTxn : public WriteTxn {
   // Brings the figure index in step with this transaction's changes.
   Status FinishFigures() { return sqlite_figures::Apply(db_, &dirty_); }
   ImportTxn& Imports() override { return imports_; }
+  // Gives an unowned record to `organisation` as a new version (visibility
+  // organisation if it had none). Nothing else is re-validated: records
+  // from older versions open whatever rules came later.
+  Status Adopt(const EntitySpec& spec, int64_t id, int64_t organisation);
 
  private:
+  // kNotFound unless the writer may see the record, kPermissionDenied
+  // unless it belongs to the writer's organisation.
+  Status CheckWritable(const EntitySpec& spec, int64_t id, const json& record);
+  // The organisation owning the record (its incident's for dependents).
+  Result<std::optional<int64_t>> OwnerOf(const EntitySpec& spec, const json& record);
   Status CheckReferences(const EntitySpec& spec, const json& record, int64_t self_id);
   Status BindRecord(Statement& st, int first, const EntitySpec& spec,
                     const json& record, int64_t row_id);
@@ -85,6 +184,7 @@ class SqliteWriteTxn : public WriteTxn {
   SqliteStore* store_;
   Database* db_;
   std::string actor_;
+  Viewer writer_;
   int64_t now_seconds_;
   std::string now_;
   sqlite_figures::Dirty dirty_;
@@ -103,6 +203,8 @@ class SqliteWriteTxn : public WriteTxn {
 
 class SqliteStore : public Store {
  public:
+  using Store::Get;
+  using Store::History;
   explicit SqliteStore(SqliteOptions opts) : opts_(std::move(opts)) {
     if (opts_.keyring) opts_.codec = NewEncryptingCodec(opts_.keyring);
     if (!opts_.codec) opts_.codec = NewPlaintextCodec();
@@ -151,11 +253,12 @@ class SqliteStore : public Store {
                                 frontier.status().message() + "); run dalil verify");
     }
     frontier_ = std::move(frontier).value();
-    return Status::Ok();
+    // Records from before ownership belong to the first organisation.
+    return AdoptUnownedRecords().status();
   }
 
-  Status Write(const std::string& actor,
-               const std::function<Status(WriteTxn&)>& fn) override {
+  Status WriteAs(const std::string& actor, const Viewer& writer,
+                 const std::function<Status(WriteTxn&)>& fn) override {
     if (actor.empty() || actor.size() > 200) {
       return Status::Invalid("actor", "must be 1 to 200 bytes");
     }
@@ -169,7 +272,7 @@ class SqliteStore : public Store {
     }
     // The in-memory frontier moves with each leaf; a rollback puts it back.
     const ledger::Frontier before = frontier_;
-    SqliteWriteTxn txn(this, writer_.get(), actor, opts_.clock->NowSeconds());
+    SqliteWriteTxn txn(this, writer_.get(), actor, writer, opts_.clock->NowSeconds());
     // Seal with the newest data key, even one a rotation added meanwhile.
     Status s = opts_.keyring ? sqlite_keys::Load(writer_.get(), *opts_.keyring) : Status::Ok();
     if (s.ok()) s = fn(txn);
@@ -182,8 +285,56 @@ class SqliteStore : public Store {
     return s;
   }
 
-  Result<json> Get(const EntitySpec& spec, int64_t id) override {
-    return WithReader([&](Database* db) { return GetWith(db, spec, id); });
+  Result<json> Get(const EntitySpec& spec, int64_t id, const Viewer& viewer) override {
+    return WithReader([&](Database* db) { return ViewWith(db, spec, id, viewer); });
+  }
+
+  Result<int64_t> AdoptUnownedRecords() override {
+    // Read first: most opens have nothing to adopt and need no write.
+    DALIL_ASSIGN_OR_RETURN(bool pending, WithReader([&](Database* db) -> Result<bool> {
+      DALIL_ASSIGN_OR_RETURN(std::optional<int64_t> first, FirstOrganisation(db));
+      if (!first) return false;
+      for (const EntitySpec* spec : model::AllEntities()) {
+        if (!spec->IsOwned()) continue;
+        DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT 1 FROM " + std::string(spec->table) +
+                                                   " WHERE owner_organisation_id IS NULL LIMIT 1"));
+        DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+        if (row) return true;
+      }
+      return false;
+    }));
+    if (!pending) return int64_t{0};
+    int64_t adopted = 0;
+    Status s = Write("system", [&](WriteTxn& t) -> Status {
+      auto& txn = static_cast<SqliteWriteTxn&>(t);
+      DALIL_ASSIGN_OR_RETURN(std::optional<int64_t> first, FirstOrganisation(writer_.get()));
+      if (!first) return Status::Ok();
+      for (const EntitySpec* spec : model::AllEntities()) {
+        if (!spec->IsOwned()) continue;
+        std::vector<int64_t> ids;
+        DALIL_ASSIGN_OR_RETURN(Statement st, writer_->Prepare(
+            "SELECT id FROM " + std::string(spec->table) +
+            " WHERE owner_organisation_id IS NULL ORDER BY id"));
+        while (true) {
+          DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+          if (!row) break;
+          ids.push_back(st.Int(0));
+        }
+        for (int64_t id : ids) DALIL_RETURN_IF_ERROR(txn.Adopt(*spec, id, *first));
+        adopted += static_cast<int64_t>(ids.size());
+      }
+      return Status::Ok();
+    });
+    if (!s.ok()) return s;
+    return adopted;
+  }
+
+  // The installation's first organisation, if any exists yet.
+  static Result<std::optional<int64_t>> FirstOrganisation(Database* db) {
+    DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT MIN(id) FROM organisations"));
+    DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row || st->IsNull(0)) return std::optional<int64_t>();
+    return std::optional<int64_t>(st->Int(0));
   }
 
   Result<ListResult> List(const EntitySpec& spec, const ListQuery& q) override {
@@ -254,8 +405,74 @@ class SqliteStore : public Store {
     return WithReader([&](Database* db) { return sqlite_ledger::Leaves(db, start, end); });
   }
 
-  Result<std::vector<VersionEntry>> History(const EntitySpec& spec, int64_t id) override {
-    return WithReader([&](Database* db) { return sqlite_ledger::History(db, spec, id); });
+  Result<std::vector<VersionEntry>> History(const EntitySpec& spec, int64_t id,
+                                           const Viewer& viewer) override {
+    return WithReader([&](Database* db) -> Result<std::vector<VersionEntry>> {
+      const Status hidden = Status::NotFound("no " + std::string(spec.name) + " " +
+                                             std::to_string(id) + " in the ledger");
+      bool mine = true, live = true;
+      if (viewer.kind != Viewer::Kind::kSystem) {
+        auto seen = ViewWith(db, spec, id, viewer);
+        if (seen.ok()) {
+          DALIL_ASSIGN_OR_RETURN(mine, MineWith(db, spec, id, viewer));
+        } else if (seen.status().code() != Code::kNotFound) {
+          return seen.status();
+        } else {
+          DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT 1 FROM " + std::string(spec.table) +
+                                                     " WHERE id = ?"));
+          st->BindInt(1, id);
+          DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+          if (row) return hidden;  // there, but not the viewer's to see
+          live = false;            // deleted (or never was): judged below
+        }
+      }
+      auto versions = sqlite_ledger::History(db, spec, id);
+      if (!versions.ok()) return versions.status().code() == Code::kNotFound ? hidden : versions.status();
+      if (!live) {
+        DALIL_ASSIGN_OR_RETURN(bool visible, DeletedVisible(db, spec, *versions, viewer, &mine));
+        if (!visible) return hidden;
+      }
+      if (!mine && spec.name == "person") {
+        for (VersionEntry& v : *versions) v.content.clear();
+      }
+      return versions;
+    });
+  }
+
+  // Whether `viewer` may read the history of a deleted record, from its
+  // last recorded content: an owned record by its own organisation (as its
+  // visibility allowed; a deleted record is published no more), a dependent
+  // one as its incident (or outcome) is seen now.
+  Result<bool> DeletedVisible(Database* db, const EntitySpec& spec,
+                              const std::vector<VersionEntry>& versions, const Viewer& viewer,
+                              bool* mine) {
+    json fields;
+    for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+      if (it->content.empty()) continue;
+      fields = json::parse(it->content, nullptr, /*allow_exceptions=*/false).value("fields", json());
+      break;
+    }
+    if (!fields.is_object()) return false;
+    if (spec.IsOwned()) {
+      *mine = viewer.kind == Viewer::Kind::kMember &&
+              fields.value("owner_organisation_id", json()) == json(viewer.organisation_id);
+      if (!*mine) return false;
+      if (fields.value("visibility", json()) != "restricted") return true;
+      const json roles = fields.value("restricted_roles", json::array());
+      return std::find(roles.begin(), roles.end(), json(viewer.role)) != roles.end();
+    }
+    const std::string parent(ParentColumn(spec));
+    if (parent.empty()) return true;  // shared reference data
+    const json pid = fields.value(parent, json());
+    if (!pid.is_number_integer()) return false;
+    const EntitySpec& parent_spec = SpecOf(parent == "incident_id" ? "incident" : "outcome");
+    auto seen = ViewWith(db, parent_spec, pid.get<int64_t>(), viewer);
+    if (!seen.ok()) {
+      if (seen.status().code() == Code::kNotFound) return false;
+      return seen.status();
+    }
+    DALIL_ASSIGN_OR_RETURN(*mine, MineWith(db, parent_spec, pid.get<int64_t>(), viewer));
+    return true;
   }
 
   Result<std::optional<SignedCheckpoint>> LatestCheckpoint() override {
@@ -428,6 +645,44 @@ class SqliteStore : public Store {
     return RowToJson(*st, spec, codec());
   }
 
+  // The record as `viewer` may see it: kNotFound worded as for a missing
+  // id when hidden, sensitive fields withheld outside its organisation.
+  Result<json> ViewWith(Database* db, const EntitySpec& spec, int64_t id, const Viewer& viewer) {
+    if (viewer.kind == Viewer::Kind::kSystem) return GetWith(db, spec, id);
+    Binds mine_binds, visible_binds;
+    const std::string mine = MineSql(spec, viewer, &mine_binds);
+    const std::string visible = VisibleSql(spec, viewer, &visible_binds);
+    std::string sql = "SELECT " + SelectColumns(spec) + ", " + mine + " FROM " +
+                      std::string(spec.table) + " WHERE id = ?";
+    if (!visible.empty()) sql += " AND " + visible;
+    DALIL_ASSIGN_OR_RETURN(auto st, db->Cached(sql));
+    int i = 1;  // parameters in text order: the select list's, the id, the filter's
+    for (auto& bind : mine_binds) bind(*st, i++);
+    st->BindInt(i++, id);
+    for (auto& bind : visible_binds) bind(*st, i++);
+    DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) {
+      return Status::NotFound("no " + std::string(spec.name) + " with id " + std::to_string(id));
+    }
+    const bool is_mine = st->Int(static_cast<int>(6 + spec.fields.size())) != 0;
+    DALIL_ASSIGN_OR_RETURN(json r, RowToJson(*st, spec, codec()));
+    if (!is_mine) Withhold(spec, &r);
+    return r;
+  }
+
+  // True when the record belongs to the viewer's organisation.
+  Result<bool> MineWith(Database* db, const EntitySpec& spec, int64_t id, const Viewer& viewer) {
+    Binds binds;
+    const std::string mine = MineSql(spec, viewer, &binds);
+    DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT " + mine + " FROM " +
+                                               std::string(spec.table) + " WHERE id = ?"));
+    int i = 1;
+    for (auto& b : binds) b(*st, i++);
+    st->BindInt(i, id);
+    DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+    return row && st->Int(0) != 0;
+  }
+
   Result<int64_t> PlaceIdByCodeWith(Database* db, const std::string& code) {
     DALIL_ASSIGN_OR_RETURN(auto st, db->Cached("SELECT id FROM places WHERE iso_code = ?"));
     st->BindText(1, code);
@@ -508,6 +763,9 @@ class SqliteStore : public Store {
     std::string& where = w.sql;
     auto& binds = w.binds;
     where = " WHERE 1=1";
+    if (std::string visible = VisibleSql(spec, q.viewer, &binds); !visible.empty()) {
+      where += " AND " + visible;
+    }
     for (const auto& [name, value] : q.equals) {
       const Field* f = spec.FindField(name);
       if (f == nullptr || !f->filterable) {
@@ -569,19 +827,25 @@ class SqliteStore : public Store {
       (void)row;
       out.total = st.Int(0);
     }
-    std::string sql = "SELECT " + SelectColumns(spec) + " FROM " +
+    Binds mine_binds;
+    const std::string mine = MineSql(spec, q.viewer, &mine_binds);
+    std::string sql = "SELECT " + SelectColumns(spec) + ", " + mine + " FROM " +
                       std::string(spec.table) + where + " ORDER BY " + q.sort +
                       (q.descending ? " DESC" : " ASC") + ", id" +
                       (q.descending ? " DESC" : " ASC") + " LIMIT ? OFFSET ?";
     DALIL_ASSIGN_OR_RETURN(Statement st, db->Prepare(sql));
-    w.Bind(st, 1);
-    int i = 1 + static_cast<int>(w.binds.size());
+    int i = 1;
+    for (auto& bind : mine_binds) bind(st, i++);
+    w.Bind(st, i);
+    i += static_cast<int>(w.binds.size());
     st.BindInt(i++, q.limit);
     st.BindInt(i++, q.offset);
+    const int mine_column = static_cast<int>(6 + spec.fields.size());
     while (true) {
       DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
       if (!row) break;
       DALIL_ASSIGN_OR_RETURN(json r, RowToJson(st, spec, codec()));
+      if (Withholds(spec) && st.Int(mine_column) == 0) Withhold(spec, &r);
       out.items.push_back(std::move(r));
     }
     return out;
@@ -743,11 +1007,16 @@ Status SqliteWriteTxn::CheckReferences(const EntitySpec& spec, const json& recor
     if (v.is_null()) continue;
     const EntitySpec& target = SpecOf(f.ref);
     int64_t ref_id = v.get<int64_t>();
+    // A record the writer may not see is referred to as if it did not exist.
     if (!known_.contains({&target, ref_id})) {
+      Binds binds;
+      const std::string visible = VisibleSql(target, writer_, &binds);
       DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached("SELECT 1 FROM " +
                                                         std::string(target.table) +
-                                                        " WHERE id = ?"));
+                                                        " WHERE id = ?" +
+                                                        (visible.empty() ? "" : " AND " + visible)));
       st->BindInt(1, ref_id);
+      for (size_t b = 0; b < binds.size(); ++b) binds[b](*st, 2 + static_cast<int>(b));
       DALIL_ASSIGN_OR_RETURN(bool found, st->Step());
       if (!found) {
         return Status::Invalid(std::string(f.name), "no " + std::string(target.name) +
@@ -778,7 +1047,19 @@ Status SqliteWriteTxn::CheckReferences(const EntitySpec& spec, const json& recor
 Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
                                     model::Writer writer) {
   DALIL_ASSIGN_OR_RETURN(json record, model::ValidateCreate(spec, body, writer));
+  if (spec.IsOwned()) {
+    // The writer's organisation owns what it creates (the system's: the one
+    // it names, else the first; none yet: adopted when one exists).
+    std::optional<int64_t> owner;
+    if (writer_.kind == Viewer::Kind::kSystem && writer_.organisation_id == 0) {
+      DALIL_ASSIGN_OR_RETURN(owner, SqliteStore::FirstOrganisation(db_));
+    } else {
+      owner = writer_.organisation_id;
+    }
+    record["owner_organisation_id"] = owner ? json(*owner) : json();
+  }
   DALIL_RETURN_IF_ERROR(CheckReferences(spec, record, 0));
+  DALIL_RETURN_IF_ERROR(CheckWritable(spec, 0, record));
   // Ids are allocated here, not by INSERT, so sensitive fields can be
   // sealed to their row before the row exists; never reused, so a deleted
   // record's history never runs into another's. The largest id is read once
@@ -824,9 +1105,75 @@ Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
   return created;
 }
 
+Result<std::optional<int64_t>> SqliteWriteTxn::OwnerOf(const EntitySpec& spec,
+                                                       const json& record) {
+  if (spec.IsOwned()) {
+    const json& o = record["owner_organisation_id"];
+    return o.is_number_integer() ? std::optional<int64_t>(o.get<int64_t>()) : std::nullopt;
+  }
+  const std::string_view parent = ParentColumn(spec);
+  if (parent.empty() || !record[std::string(parent)].is_number_integer()) {
+    return std::optional<int64_t>();
+  }
+  const std::string sql =
+      parent == "incident_id"
+          ? "SELECT owner_organisation_id FROM incidents WHERE id = ?"
+          : "SELECT i.owner_organisation_id FROM outcomes o JOIN incidents i ON i.id = "
+            "o.incident_id WHERE o.id = ?";
+  DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached(sql));
+  st->BindInt(1, record[std::string(parent)].get<int64_t>());
+  DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row || st->IsNull(0)) return std::optional<int64_t>();
+  return std::optional<int64_t>(st->Int(0));
+}
+
+Status SqliteWriteTxn::CheckWritable(const EntitySpec& spec, int64_t id, const json& record) {
+  if (writer_.kind == Viewer::Kind::kSystem) return Status::Ok();
+  if (writer_.kind != Viewer::Kind::kMember) {
+    return Status(Code::kPermissionDenied, "sign in to write");
+  }
+  if (id > 0) {
+    // Hidden: the same answer as a missing record.
+    DALIL_RETURN_IF_ERROR(store_->ViewWith(db_, spec, id, writer_).status());
+  }
+  const bool shared = !spec.IsOwned() && ParentColumn(spec).empty();
+  if (shared) return Status::Ok();  // places and actors: reference data
+  DALIL_ASSIGN_OR_RETURN(std::optional<int64_t> owner, OwnerOf(spec, record));
+  if (owner != writer_.organisation_id) {
+    const std::string parent(ParentColumn(spec));
+    return Status(Code::kPermissionDenied,
+                  spec.IsOwned()
+                      ? "this " + std::string(spec.name) + " belongs to another organisation"
+                      : "its " + std::string(parent == "incident_id" ? "incident" : "outcome") +
+                            " belongs to another organisation",
+                  spec.IsOwned() ? "id" : parent);
+  }
+  return Status::Ok();
+}
+
+Status SqliteWriteTxn::Adopt(const EntitySpec& spec, int64_t id, int64_t organisation) {
+  DALIL_ASSIGN_OR_RETURN(std::optional<uint64_t> prev, CurrentLeaf(spec, id));
+  DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached(
+      "UPDATE " + std::string(spec.table) +
+      " SET version = version + 1, updated_at = ?, updated_by = ?, ledger_leaf = ?, "
+      "owner_organisation_id = ?, visibility = COALESCE(visibility, 'organisation') "
+      "WHERE id = ? AND owner_organisation_id IS NULL"));
+  st->BindText(1, now_);
+  st->BindText(2, actor_);
+  BindNextLeaf(*st, 3);
+  st->BindInt(4, organisation);
+  st->BindInt(5, id);
+  DALIL_RETURN_IF_ERROR(st->Run());
+  DALIL_ASSIGN_OR_RETURN(json adopted, store_->GetWith(db_, spec, id));
+  DALIL_RETURN_IF_ERROR(Record(spec, id, ledger::Op::kUpdate, adopted["version"].get<int64_t>(),
+                               &adopted, prev));
+  return sqlite_figures::Note(db_, spec, nullptr, &adopted, &dirty_);
+}
+
 Result<json> SqliteWriteTxn::Update(const EntitySpec& spec, int64_t id,
                                     const json& patch) {
   DALIL_ASSIGN_OR_RETURN(json current, store_->GetWith(db_, spec, id));
+  DALIL_RETURN_IF_ERROR(CheckWritable(spec, id, current));
   if (patch.is_object() && patch.contains("version")) {
     const json& v = patch["version"];
     if (!v.is_number_integer()) return Status::Invalid("version", "must be an integer");
@@ -839,6 +1186,8 @@ Result<json> SqliteWriteTxn::Update(const EntitySpec& spec, int64_t id,
   }
   DALIL_ASSIGN_OR_RETURN(json record, model::ValidatePatch(spec, current, patch));
   DALIL_RETURN_IF_ERROR(CheckReferences(spec, record, id));
+  // Moved to another incident (or outcome): that one must be the writer's too.
+  DALIL_RETURN_IF_ERROR(CheckWritable(spec, 0, record));
   DALIL_ASSIGN_OR_RETURN(std::optional<uint64_t> prev, CurrentLeaf(spec, id));
   std::string sets = "version = version + 1, updated_at = ?, updated_by = ?, ledger_leaf = ?";
   for (const Field& f : spec.fields) {
@@ -866,6 +1215,7 @@ Result<json> SqliteWriteTxn::Update(const EntitySpec& spec, int64_t id,
 Status SqliteWriteTxn::Delete(const EntitySpec& spec, int64_t id,
                               std::optional<int64_t> expected_version) {
   DALIL_ASSIGN_OR_RETURN(json current, store_->GetWith(db_, spec, id));
+  DALIL_RETURN_IF_ERROR(CheckWritable(spec, id, current));
   if (expected_version && *expected_version != current["version"].get<int64_t>()) {
     return Status::Conflict(std::string(spec.name) + " " + std::to_string(id) +
                                 " was changed by someone else",
@@ -902,7 +1252,7 @@ Status SqliteWriteTxn::Delete(const EntitySpec& spec, int64_t id,
 }
 
 Result<json> SqliteWriteTxn::Get(const EntitySpec& spec, int64_t id) {
-  return store_->GetWith(db_, spec, id);
+  return store_->ViewWith(db_, spec, id, writer_);
 }
 
 Result<int64_t> SqliteWriteTxn::PlaceIdByCode(const std::string& iso_code) {
