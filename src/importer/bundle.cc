@@ -1,6 +1,8 @@
 #include "importer/bundle.h"
 
+#include "base/text.h"
 #include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
 
 namespace dalil::importer {
 
@@ -48,6 +50,37 @@ Status BundleLoader::Add(const model::EntitySpec& spec, json rec, const std::str
     rec.erase("$key");
   }
   const std::string label = where + (self_key.empty() ? "" : " ($key " + self_key + ")");
+  ++seen_;
+  const bool keyed = !options_.dataset.empty() && !self_key.empty();
+  std::string hash;
+  std::optional<store::ImportedRecord> prior;
+  if (keyed) {
+    // Hashed as the file gives it, references still "$key"s: the same
+    // record exported again hashes the same in any database.
+    const ledger::Hash h = ledger::Sha256(rec.dump());
+    hash = HexEncode(std::string_view(reinterpret_cast<const char*>(h.data()), h.size()));
+    DALIL_ASSIGN_OR_RETURN(prior, txn_.Imports().FindRecord(options_.dataset, self_key));
+    if (prior && prior->entity != spec.name) {
+      return Status::Invalid(label + ".$key", "was imported into this dataset as a " +
+                                                  prior->entity + ", not a " +
+                                                  std::string(spec.name));
+    }
+    if (prior) {
+      auto current = txn_.Get(spec, prior->record_id);
+      if (current.status().code() == Code::kNotFound) {
+        prior.reset();  // deleted since: made again
+      } else if (!current.ok()) {
+        return Status(current.status().code(), current.status().message(), label);
+      }
+    }
+    if (prior && prior->content_hash == hash) {
+      if (!result_.ids.emplace(self_key, prior->record_id).second) {
+        return Status::Invalid(label + ".$key", "is used twice");
+      }
+      ++result_.unchanged;
+      return Status::Ok();
+    }
+  }
   for (const model::Field& f : spec.fields) {
     if (f.type != model::FieldType::kRef) continue;
     auto v = rec.find(std::string(f.name));
@@ -96,6 +129,7 @@ Status BundleLoader::Add(const model::EntitySpec& spec, json rec, const std::str
     rec["size"] = static_cast<int64_t>(bytes.size());
     writer = model::Writer::kServer;
   }
+  if (prior && spec.name != "evidence") return UpdateKeyed(spec, *prior, rec, self_key, hash, label);
   if (options_.reuse_places_by_code && spec.name == "place" && rec.contains("iso_code") &&
       rec["iso_code"].is_string()) {
     auto existing = txn_.PlaceIdByCode(rec["iso_code"].get<std::string>());
@@ -118,8 +152,46 @@ Status BundleLoader::Add(const model::EntitySpec& spec, json rec, const std::str
       !result_.ids.emplace(self_key, (*created)["id"].get<int64_t>()).second) {
     return Status::Invalid(label + ".$key", "is used twice");
   }
+  if (keyed) {
+    DALIL_RETURN_IF_ERROR(txn_.Imports().PutRecord(
+        options_.dataset, self_key,
+        {.entity = std::string(spec.name), .record_id = (*created)["id"].get<int64_t>(),
+         .content_hash = hash},
+        options_.run_id));
+  }
   ++result_.created[std::string(spec.plural)];
   ++result_.total;
+  return Status::Ok();
+}
+
+Status BundleLoader::UpdateKeyed(const model::EntitySpec& spec,
+                                 const store::ImportedRecord& prior, json rec,
+                                 const std::string& self_key, const std::string& hash,
+                                 const std::string& label) {
+  // The file gives the whole record: a field it leaves out is cleared,
+  // except those exports never carry (sensitive, access, read-only fields,
+  // a person's notes), which stay as this database has them.
+  for (const model::Field& f : spec.fields) {
+    if (f.sensitive || f.access || f.read_only) continue;
+    if (spec.name == "person" && f.name == "notes") continue;
+    if (!rec.contains(std::string(f.name))) rec[std::string(f.name)] = nullptr;
+  }
+  auto updated = txn_.Update(spec, prior.record_id, rec);
+  if (!updated.ok()) {
+    const Status& e = updated.status();
+    return Status(e.code(), e.message(), label + (e.field().empty() ? "" : "." + e.field()));
+  }
+  if (!result_.ids.emplace(self_key, prior.record_id).second) {
+    return Status::Invalid(label + ".$key", "is used twice");
+  }
+  DALIL_RETURN_IF_ERROR(txn_.Imports().AddChange(options_.run_id, options_.dataset, self_key,
+                                                 prior.record_id, seen_, prior.content_hash,
+                                                 hash));
+  DALIL_RETURN_IF_ERROR(txn_.Imports().PutRecord(
+      options_.dataset, self_key,
+      {.entity = std::string(spec.name), .record_id = prior.record_id, .content_hash = hash},
+      options_.run_id));
+  ++result_.updated;
   return Status::Ok();
 }
 

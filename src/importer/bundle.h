@@ -20,6 +20,7 @@
 
 #include "base/status.h"
 #include "store/blob_store.h"
+#include "store/imports.h"
 #include "store/store.h"
 
 namespace dalil::importer {
@@ -27,7 +28,9 @@ namespace dalil::importer {
 struct BundleResult {
   std::map<std::string, int64_t> created;  // plural -> count
   std::map<std::string, int64_t> ids;      // $key -> id
-  int64_t total = 0;
+  int64_t total = 0;      // records created
+  int64_t updated = 0;    // keyed records found changed and updated
+  int64_t unchanged = 0;  // keyed records found as imported before
 };
 
 struct BundleOptions {
@@ -38,6 +41,14 @@ struct BundleOptions {
   // A person without a name (exports never carry names) gets
   // "(name withheld: <$key>)": the record and its links survive.
   bool withheld_names = false;
+  // With a dataset, each record with a "$key" is keyed by (dataset, $key)
+  // in import_records (dalil-json imports): a key imported before with the
+  // same content is left alone and maps to the record made then; with other
+  // content that record is updated (fields the record no longer gives are
+  // cleared) and the change listed in import_changes under `run_id`.
+  // Evidence whose file changed is a new evidence record.
+  std::string dataset;
+  int64_t run_id = 0;
 };
 
 // Loads records one at a time into `txn`, as a reader hands them over (a
@@ -52,10 +63,15 @@ class BundleLoader {
   Status Add(const model::EntitySpec& spec, nlohmann::json rec, const std::string& where);
 
  private:
+  Status UpdateKeyed(const model::EntitySpec& spec, const store::ImportedRecord& prior,
+                     nlohmann::json rec, const std::string& self_key, const std::string& hash,
+                     const std::string& label);
+
   store::WriteTxn& txn_;
   const BundleOptions& options_;
   BundleResult& result_;
   const store::BlobStore* blobs_;
+  int64_t seen_ = 0;  // records handed over so far: a record's place in the file
 };
 
 // Loads every record in `txn`, adding to `result`. Errors as LoadBundle's.

@@ -585,6 +585,20 @@ class CsvImporter {
     const std::string key = s.title + '\x1f' + s.citation + '\x1f' + s.published_date + '\x1f' +
                             s.notes;
     if (auto it = sources_.find(key); it != sources_.end()) return it->second;
+    auto remember = [&](int64_t id) {
+      if (sources_.size() > 100000) sources_.clear();  // bounded memory
+      sources_[key] = id;
+      return id;
+    };
+    // A source an earlier run of this dataset created (an older version of
+    // the file) is reused, not made again: import_records keys it by its text.
+    const std::string record_key =
+        "source:" + RowHash("source", {s.title, s.citation, s.published_date, s.notes});
+    DALIL_ASSIGN_OR_RETURN(std::optional<store::ImportedRecord> prior,
+                           txn.Imports().FindRecord(dataset_, record_key));
+    if (prior && prior->entity == "source" && txn.Get(Spec("source"), prior->record_id).ok()) {
+      return remember(prior->record_id);
+    }
     // A title or citation longer than the field holds is cut for display
     // and kept whole in the notes: nothing of the source's text is lost.
     std::string notes = s.notes;
@@ -605,9 +619,12 @@ class CsvImporter {
     if (!s.url.empty()) body["url"] = s.url;
     DALIL_ASSIGN_OR_RETURN(json created, txn.Create(Spec("source"), body));
     const int64_t id = created["id"].get<int64_t>();
-    if (sources_.size() > 100000) sources_.clear();  // bounded memory
-    sources_[key] = id;
-    return id;
+    if (run_id_ != 0) {  // a dry run has no run to point at
+      DALIL_RETURN_IF_ERROR(txn.Imports().PutRecord(
+          dataset_, record_key,
+          {.entity = "source", .record_id = id, .content_hash = record_key.substr(7)}, run_id_));
+    }
+    return remember(id);
   }
 
   // Places and actors as the database holds them now.
@@ -815,9 +832,10 @@ class BundleStream : public nlohmann::json_sax<json> {
 };
 
 // dalil-json: a bundle (bundle.h) read as a stream and loaded in one
-// transaction, record by record. The same file again (same SHA-256, same
-// dataset) changes nothing: the load is rolled back once the file's hash
-// shows an earlier completed run of it.
+// transaction, record by record, each keyed by (dataset, $key): a record
+// imported before is left alone when unchanged and updated when not. The
+// same file again (same SHA-256, same dataset) changes nothing at all: the
+// load is rolled back once the file's hash shows an earlier completed run.
 Result<ImportSummary> ImportBundle(store::Store& store, std::istream& raw,
                                    const ImportOptions& opts, const std::string& dataset,
                                    const store::BlobStore* blobs) {
@@ -830,6 +848,12 @@ Result<ImportSummary> ImportBundle(store::Store& store, std::istream& raw,
   bool done_before = false;
   const Status kRollBack(Code::kUnavailable, "roll back");
   Status s = store.WriteAs(opts.actor, opts.writer, [&](store::WriteTxn& txn) -> Status {
+    // The run is started first so that changes can point at it; a dry run
+    // or a repeated file rolls it back with everything else.
+    store::ImportRun run{.dataset = dataset, .format = opts.format, .file_name = opts.file_name};
+    DALIL_ASSIGN_OR_RETURN(summary.run_id, txn.Imports().StartRun(run));
+    bopts.dataset = dataset;
+    bopts.run_id = summary.run_id;
     BundleResult loaded;
     BundleLoader loader(txn, bopts, loaded, blobs);
     HashingBuf hashing(raw);
@@ -853,16 +877,17 @@ Result<ImportSummary> ImportBundle(store::Store& store, std::istream& raw,
       return kRollBack;
     }
     summary.counts.imported = loaded.total;
-    summary.counts.unchanged = stream.records() - loaded.total;
+    summary.counts.updated = loaded.updated;
+    summary.counts.unchanged = stream.records() - loaded.total - loaded.updated;
     if (opts.dry_run) return kRollBack;
-    store::ImportRun run{.dataset = dataset, .format = opts.format, .file_name = opts.file_name};
-    DALIL_ASSIGN_OR_RETURN(summary.run_id, txn.Imports().StartRun(run));
     return txn.Imports().UpdateRun(summary.run_id, summary.counts, "completed", sha);
   });
   const bool rolled_back = s.code() == kRollBack.code() && s.message() == kRollBack.message();
   if (!s.ok() && !rolled_back) return s;
+  if (rolled_back) summary.run_id = 0;
   if (done_before) {
     summary.counts.imported = 0;
+    summary.counts.updated = 0;
     summary.counts.unchanged = summary.counts.rows;
     if (!opts.dry_run) {
       // The run is recorded all the same, with nothing new.

@@ -41,10 +41,12 @@ class ImportTest : public ::testing::Test {
   }
 
   Result<ImportSummary> Import(store::Store& store, const std::string& text,
-                               const std::string& format, bool dry_run = false) {
+                               const std::string& format, bool dry_run = false,
+                               const std::string& dataset = "") {
     std::istringstream in(text);
     ImportOptions opts;
     opts.format = format;
+    opts.dataset = dataset;
     opts.file_name = "test.csv";
     opts.dry_run = dry_run;
     opts.batch_rows = 2;  // several batches even in small files
@@ -196,6 +198,33 @@ TEST_F(ImportTest, DryRunWritesNothingAndFileErrorsAreClear) {
   EXPECT_EQ(utf16.status().code(), Code::kInvalidArgument);
 }
 
+// Figures of `a` and `b`, in total and by governorate, month and type, are
+// the same.
+void ExpectSameFigures(store::Store& a_store, store::Store& b_store) {
+  for (const char* by : {"", "governorate", "month", "type"}) {
+    std::vector<std::pair<std::string, std::string>> params;
+    if (*by) params.emplace_back("by", by);
+    auto ra = figures::ParseFigureRequest(a_store, params, {});
+    auto rb = figures::ParseFigureRequest(b_store, params, {});
+    auto a = figures::ComputeFigures(a_store, *ra);
+    auto b = figures::ComputeFigures(b_store, *rb);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(a->size(), b->size()) << by;
+    ASSERT_FALSE(a->empty());
+    for (size_t i = 0; i < a->size(); ++i) {
+      EXPECT_EQ((*a)[i].key, (*b)[i].key);
+      for (const auto& [cat, fig] : (*a)[i].figures) {
+        ASSERT_TRUE((*b)[i].figures.contains(cat)) << by << " " << (*a)[i].key;
+        const auto& other = (*b)[i].figures.at(cat);
+        EXPECT_EQ(fig.min, other.min) << by << " " << (*a)[i].key;
+        EXPECT_EQ(fig.max, other.max) << by << " " << (*a)[i].key;
+        EXPECT_EQ(fig.provisional, other.provisional);
+        EXPECT_EQ(fig.incidents.total, other.incidents.total);
+      }
+    }
+  }
+}
+
 // dalil-json: export -> import into a fresh database -> identical figures;
 // nothing sensitive leaves.
 TEST_F(ImportTest, JsonExportRoundTripsFiguresWithoutNames) {
@@ -226,27 +255,7 @@ TEST_F(ImportTest, JsonExportRoundTripsFiguresWithoutNames) {
   auto s = ImportFile(*fresh, in, opts, &blobs);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_GT(s->counts.imported, 0);
-  for (const char* by : {"", "governorate", "month", "type"}) {
-    std::vector<std::pair<std::string, std::string>> params;
-    if (*by) params.emplace_back("by", by);
-    auto ra = figures::ParseFigureRequest(*store_, params, {});
-    auto rb = figures::ParseFigureRequest(*fresh, params, {});
-    auto a = figures::ComputeFigures(*store_, *ra);
-    auto b = figures::ComputeFigures(*fresh, *rb);
-    ASSERT_TRUE(a.ok() && b.ok());
-    ASSERT_EQ(a->size(), b->size()) << by;
-    ASSERT_FALSE(a->empty());
-    for (size_t i = 0; i < a->size(); ++i) {
-      EXPECT_EQ((*a)[i].key, (*b)[i].key);
-      for (const auto& [cat, fig] : (*a)[i].figures) {
-        const auto& other = (*b)[i].figures.at(cat);
-        EXPECT_EQ(fig.min, other.min) << by << " " << (*a)[i].key;
-        EXPECT_EQ(fig.max, other.max) << by << " " << (*a)[i].key;
-        EXPECT_EQ(fig.provisional, other.provisional);
-        EXPECT_EQ(fig.incidents.total, other.incidents.total);
-      }
-    }
-  }
+  ExpectSameFigures(*store_, *fresh);
   // The same file again changes nothing.
   std::istringstream again(text);
   const uint64_t leaves = *fresh->LedgerSize();
@@ -254,6 +263,138 @@ TEST_F(ImportTest, JsonExportRoundTripsFiguresWithoutNames) {
   ASSERT_TRUE(s2.ok());
   EXPECT_EQ(s2->counts.imported, 0);
   EXPECT_EQ(*fresh->LedgerSize(), leaves);
+}
+
+// A later export of the same database, with one record changed, one field
+// cleared and two records added, imported over the first: only the delta is
+// written (one ledger leaf per record created or updated), the change is
+// listed, nothing is duplicated and the figures equal the source's.
+TEST_F(ImportTest, JsonReimportOfALaterExportWritesOnlyTheDelta) {
+  std::ifstream demo(std::string(DALIL_SOURCE_DIR) + "/data/demo/demo.json");
+  ASSERT_TRUE(demo);
+  store::BlobStore blobs((dir_ / "blobs").string());
+  ASSERT_TRUE(LoadBundle(*store_, json::parse(demo), "demo", &blobs).ok());
+  auto export_all = [&] {
+    auto req = ParseExportRequest(*store_, {{"format", "json"}, {"all_statuses", "true"}}, true);
+    EXPECT_TRUE(req.ok());
+    std::ostringstream out;
+    EXPECT_TRUE(WriteExport(*store_, *req, out).ok());
+    return out.str();
+  };
+  auto import = [&](store::Store& into, const std::string& text) {
+    std::istringstream in(text);
+    ImportOptions opts{.format = "dalil-json", .file_name = "export.json"};
+    return ImportFile(into, in, opts, &blobs);
+  };
+  auto fresh = Open("b.db");
+  auto first = import(*fresh, export_all());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  const int64_t records = first->counts.rows;
+
+  // In the source: a verified claim counts more and loses its quote; a new
+  // verified incident with a claim appears.
+  auto claims = store_->List(Spec("claim"), {.limit = 500});
+  json changed;
+  for (const json& c : claims->items) {
+    auto inc = store_->Get(Spec("incident"), c["incident_id"].get<int64_t>());
+    if ((*inc)["review_status"] == "verified" && c["quote"].is_string()) {
+      changed = c;
+      break;
+    }
+  }
+  ASSERT_TRUE(changed.is_object());
+  const int64_t changed_id = changed["id"].get<int64_t>();
+  ASSERT_TRUE(store_->Write("editor", [&](store::WriteTxn& txn) -> Status {
+    auto u = txn.Update(Spec("claim"), changed_id,
+                        {{"count_min", changed["count_min"].get<int64_t>() + 3},
+                         {"count_max", nullptr}, {"count_best", nullptr},
+                         {"quote", nullptr}});
+    return u.status();
+  }).ok());
+  auto inc = store_->Get(Spec("incident"), changed["incident_id"].get<int64_t>());
+  const json added = {
+      {"incidents", {{{"$key", "new"}, {"title_en", "A later incident"},
+                      {"start_date", "2020-01-20"}, {"end_date", "2020-01-20"},
+                      {"date_precision", "day"}, {"place_id", (*inc)["place_id"]},
+                      {"event_type", "protests"},
+                      {"sub_event_type", "excessive_force_against_protesters"},
+                      {"review_status", "verified"}}}},
+      {"claims", {{{"incident_id", "$new"}, {"source_id", changed["source_id"]},
+                   {"category", "killed"}, {"count_min", 2}, {"count_max", 2}}}}};
+  ASSERT_TRUE(LoadBundle(*store_, added, "editor").ok());
+
+  const uint64_t leaves = *fresh->LedgerSize();
+  std::map<std::string, int64_t> totals;
+  for (const char* entity : {"incident", "claim", "source", "place", "actor", "person",
+                             "involvement", "outcome"}) {
+    totals[entity] = fresh->List(Spec(entity), {.limit = 1})->total;
+  }
+  const std::string later = export_all();
+  auto second = import(*fresh, later);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->counts.rows, records + 2);
+  EXPECT_EQ(second->counts.imported, 2);
+  EXPECT_EQ(second->counts.updated, 1);
+  EXPECT_EQ(second->counts.unchanged, records - 1);
+  EXPECT_EQ(*fresh->LedgerSize(), leaves + 3);  // two creates, one update
+  EXPECT_EQ(fresh->LoadImportReport(second->run_id)->changes, 1);
+  for (const auto& [entity, before] : totals) {
+    const int64_t added_here = entity == "incident" || entity == "claim" ? 1 : 0;
+    EXPECT_EQ(fresh->List(Spec(entity.c_str()), {.limit = 1})->total, before + added_here)
+        << entity;
+  }
+  EXPECT_EQ(fresh->List(Spec("incident"), {.limit = 1})->total,
+            store_->List(Spec("incident"), {.limit = 1})->total);
+  // The changed claim is the same record, updated: its quote is gone.
+  int64_t fresh_claim = 0;
+  ASSERT_TRUE(fresh->Write("test", [&](store::WriteTxn& txn) -> Status {
+    DALIL_ASSIGN_OR_RETURN(auto rec, txn.Imports().FindRecord(
+                                         "dalil-json", "claim-" + std::to_string(changed_id)));
+    if (!rec) return Status::NotFound("the claim's key");
+    fresh_claim = rec->record_id;
+    return Status::Ok();
+  }).ok());
+  auto claim = fresh->Get(Spec("claim"), fresh_claim);
+  ASSERT_TRUE(claim.ok());
+  EXPECT_EQ((*claim)["count_min"], changed["count_min"].get<int64_t>() + 3);
+  EXPECT_TRUE((*claim)["quote"].is_null());
+  EXPECT_EQ((*claim)["version"], 2);
+  ExpectSameFigures(*store_, *fresh);
+
+  // The same later file again: nothing.
+  const uint64_t after = *fresh->LedgerSize();
+  auto third = import(*fresh, later);
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->counts.imported + third->counts.updated, 0);
+  EXPECT_EQ(*fresh->LedgerSize(), after);
+}
+
+// A newer version of an ACLED file reuses the sources the older one made
+// (same `source` text, same dataset) for changed and new rows alike.
+TEST_F(ImportTest, ANewerAcledVersionReusesItsSources) {
+  ASSERT_TRUE(Import(*store_, AcledFile("5"), "acled").ok());
+  auto sources = store_->List(Spec("source"), {.limit = 100});
+  ASSERT_EQ(sources->total, 4);  // Shafaq News, Al Sumaria, Rudaw, NINA
+  const std::string newer = AcledFile("7") +
+      "IRQ5,2021-03-05,1,Protests,Peaceful protest,Protesters (Iraq),6,,,Iraq,Basra,,,,,,"
+      "Rudaw,,0\n";
+  auto s = Import(*store_, newer, "acled");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->counts.imported, 1);
+  EXPECT_EQ(s->counts.updated, 1);
+  EXPECT_EQ(store_->List(Spec("source"), {.limit = 100})->total, 4);
+  std::set<int64_t> cited;
+  auto claims = store_->List(Spec("claim"), {.limit = 100});
+  for (const json& c : claims->items) {
+    cited.insert(c["source_id"].get<int64_t>());
+  }
+  std::set<int64_t> first;
+  for (const json& src : sources->items) first.insert(src["id"].get<int64_t>());
+  EXPECT_EQ(cited, first);
+  // Another dataset's rows do not share them.
+  auto other = Import(*store_, AcledFile("5"), "acled", false, "acled-mirror");
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_EQ(store_->List(Spec("source"), {.limit = 100})->total, 8);
 }
 
 TEST_F(ImportTest, VerifiedOnlyExportsAndHxlRoundTrip) {

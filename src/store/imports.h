@@ -59,6 +59,14 @@ struct ImportedRow {
   int64_t line = 0;
 };
 
+// A record an import keyed by a key of its own (migration 0011): a
+// dalil-json record by its "$key", an ACLED source by its text.
+struct ImportedRecord {
+  std::string entity;  // model entity name
+  int64_t record_id = 0;
+  std::string content_hash;
+};
+
 struct ImportReport {
   ImportRun run;
   std::vector<ImportReject> rejects;
@@ -82,6 +90,13 @@ class ImportTxn {
   // Inserts or replaces the event's row.
   virtual Status PutRow(const std::string& dataset, const std::string& event_key,
                         const ImportedRow& row, int64_t run_id, int64_t line) = 0;
+  // The record an earlier import of `dataset` made for `record_key`, if any
+  // (the record itself may have been deleted since).
+  virtual Result<std::optional<ImportedRecord>> FindRecord(const std::string& dataset,
+                                                           const std::string& record_key) = 0;
+  // Inserts or replaces the key's record.
+  virtual Status PutRecord(const std::string& dataset, const std::string& record_key,
+                           const ImportedRecord& record, int64_t run_id) = 0;
   virtual Status AddChange(int64_t run_id, const std::string& dataset,
                            const std::string& event_key, int64_t incident_id, int64_t line,
                            const std::string& old_hash, const std::string& new_hash) = 0;

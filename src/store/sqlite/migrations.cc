@@ -11,6 +11,7 @@ std::string_view migration_0007();
 std::string_view migration_0008();
 std::string_view migration_0009();
 std::string_view migration_0010();
+std::string_view migration_0011();
 }  // namespace dalil::embedded
 
 namespace dalil::sqlite {
@@ -28,6 +29,7 @@ std::span<const std::string_view> Migrations() {
       embedded::migration_0008(),
       embedded::migration_0009(),
       embedded::migration_0010(),
+      embedded::migration_0011(),
   };
   return kAll;
 }

@@ -83,6 +83,33 @@ Status SqliteImportTxn::PutRow(const std::string& dataset, const std::string& ev
   return st->Run();
 }
 
+Result<std::optional<ImportedRecord>> SqliteImportTxn::FindRecord(
+    const std::string& dataset, const std::string& record_key) {
+  DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached(
+      "SELECT entity, record_id, content_hash FROM import_records "
+      "WHERE dataset = ? AND record_key = ?"));
+  st->BindText(1, dataset);
+  st->BindText(2, record_key);
+  DALIL_ASSIGN_OR_RETURN(bool row, st->Step());
+  if (!row) return std::optional<ImportedRecord>();
+  return std::optional<ImportedRecord>(
+      ImportedRecord{.entity = st->Text(0), .record_id = st->Int(1), .content_hash = st->Text(2)});
+}
+
+Status SqliteImportTxn::PutRecord(const std::string& dataset, const std::string& record_key,
+                                  const ImportedRecord& record, int64_t run_id) {
+  DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached(
+      "INSERT OR REPLACE INTO import_records (dataset, record_key, entity, record_id, "
+      "content_hash, run_id) VALUES (?, ?, ?, ?, ?, ?)"));
+  st->BindText(1, dataset);
+  st->BindText(2, record_key);
+  st->BindText(3, record.entity);
+  st->BindInt(4, record.record_id);
+  st->BindText(5, record.content_hash);
+  st->BindInt(6, run_id);
+  return st->Run();
+}
+
 Status SqliteImportTxn::AddChange(int64_t run_id, const std::string& dataset,
                                   const std::string& event_key, int64_t incident_id,
                                   int64_t line, const std::string& old_hash,

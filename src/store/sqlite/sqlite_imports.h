@@ -23,6 +23,10 @@ class SqliteImportTxn : public ImportTxn {
                                              const std::string& event_key) override;
   Status PutRow(const std::string& dataset, const std::string& event_key,
                 const ImportedRow& row, int64_t run_id, int64_t line) override;
+  Result<std::optional<ImportedRecord>> FindRecord(const std::string& dataset,
+                                                   const std::string& record_key) override;
+  Status PutRecord(const std::string& dataset, const std::string& record_key,
+                   const ImportedRecord& record, int64_t run_id) override;
   Status AddChange(int64_t run_id, const std::string& dataset, const std::string& event_key,
                    int64_t incident_id, int64_t line, const std::string& old_hash,
                    const std::string& new_hash) override;
