@@ -392,7 +392,9 @@ TEST_F(AuthTest, EveryRouteAllowsExactlyWhatItsRuleSays) {
           const bool reveal = route.pattern.ends_with("/reveal");
           const int want = route.method == "GET" ? 200 : reveal ? 403 : 409;
           EXPECT_EQ(r.status, want) << route.method << " " << route.pattern << " as " << who << ": " << r.body;
-          if (reveal) EXPECT_EQ(ErrorCode(r), "permission_denied") << r.body;
+          if (reveal) {
+            EXPECT_EQ(ErrorCode(r), "permission_denied") << r.body;
+          }
         }
       }
       ++checked;
