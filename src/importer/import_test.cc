@@ -251,7 +251,9 @@ TEST_F(ImportTest, JsonExportRoundTripsFiguresWithoutNames) {
 
   auto fresh = Open("b.db");
   std::istringstream in(text);
-  ImportOptions opts{.format = "dalil-json", .file_name = "export.json"};
+  ImportOptions opts;  // (assigned, not designated: g++ 12 -O2 misreads the latter)
+  opts.format = "dalil-json";
+  opts.file_name = "export.json";
   auto s = ImportFile(*fresh, in, opts, &blobs);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_GT(s->counts.imported, 0);
@@ -283,7 +285,9 @@ TEST_F(ImportTest, JsonReimportOfALaterExportWritesOnlyTheDelta) {
   };
   auto import = [&](store::Store& into, const std::string& text) {
     std::istringstream in(text);
-    ImportOptions opts{.format = "dalil-json", .file_name = "export.json"};
+    ImportOptions opts;  // (assigned, not designated: g++ 12 -O2 misreads the latter)
+  opts.format = "dalil-json";
+  opts.file_name = "export.json";
     return ImportFile(into, in, opts, &blobs);
   };
   auto fresh = Open("b.db");
