@@ -70,7 +70,7 @@ struct ImportFlags {
   std::string file, format, source_name, organisation;
   std::string review_status = "in_review";
   bool dry_run = false;
-  int batch = 2000;
+  int batch = 1000;
 };
 
 }  // namespace
@@ -89,7 +89,7 @@ CommandRun SetupImport(CLI::App* app, const GlobalFlags* g) {
   app->add_flag("--dry-run", f->dry_run, "Read and check everything, write nothing");
   app->add_option("--organisation", f->organisation,
                   "Organisation (id or name) that owns the imported records (default: the first)");
-  app->add_option("--batch", f->batch, "Rows per transaction (default 2000)")
+  app->add_option("--batch", f->batch, "Rows per transaction (default 1000)")
       ->check(CLI::Range(1, 100000));
   return [g, f]() -> Status {
     Config c;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -101,6 +102,12 @@ struct PendingRow {
   int bad_utf8 = -1;  // index of the first cell that is not UTF-8
   std::optional<MapResult> mapped;
   std::string hash;
+  // The row's new records, validated and encoded ahead (for a row seen for
+  // the first time), or why validation refused it.
+  std::optional<store::PreparedCreate> incident;
+  std::vector<store::PreparedCreate> claims, involvements;
+  std::optional<ImportReject> invalid;
+  bool consumed = false;  // the prepared records were written (or tried)
 };
 
 // Rows read and mapped ahead on a second thread, so parsing and mapping
@@ -171,6 +178,8 @@ class CsvImporter {
     while (queue.Pop(&batch, &read)) {
       written = Flush(batch.rows, batch.bytes_read);
       if (!written.ok()) break;
+      Recycle(std::move(batch));
+      batch = ReadBatch();
     }
     queue.Stop();
     reading.join();
@@ -224,8 +233,11 @@ class CsvImporter {
         ++counts_.rows;
         ++counts_.rejected;
         // Name the column the bad value came from, when the mapper said.
-        auto origin = current_origin_.find(current_entity_ + "." + one.field());
-        std::string column = origin != current_origin_.end() ? origin->second : "";
+        std::string column;
+        if (current_origin_ != nullptr) {
+          auto origin = current_origin_->find(current_entity_ + "." + one.field());
+          if (origin != current_origin_->end()) column = origin->second;
+        }
         std::string value;
         for (size_t i = 0; !column.empty() && i < header_.size(); ++i) {
           if (header_[i] == column) value = ReportValue(Cell(row.rec.fields, static_cast<int>(i)));
@@ -271,6 +283,7 @@ class CsvImporter {
       rec = CsvRecord();
       if (static_cast<int>(batch.rows.size()) >= opts_.batch_rows || batch_bytes > (16u << 20)) {
         batch.bytes_read = reader.bytes_read();
+        FreeSpent();
         if (!queue.Push(std::move(batch))) return Status::Ok();
         batch = ReadBatch();
         batch_bytes = 0;
@@ -283,6 +296,21 @@ class CsvImporter {
     batch.bytes_read = reader.bytes_read();
     if (!batch.rows.empty()) queue.Push(std::move(batch));
     return Status::Ok();
+  }
+
+  // Written batches go back to the reading thread, which allocated their
+  // rows, to be freed there: freeing on the writing thread what another
+  // thread allocated costs the allocator dearly (arena locks, consolidation).
+  void Recycle(ReadBatch batch) {
+    std::lock_guard<std::mutex> lock(spent_mu_);
+    spent_.push_back(std::move(batch));
+  }
+  void FreeSpent() {
+    std::vector<ReadBatch> spent;
+    {
+      std::lock_guard<std::mutex> lock(spent_mu_);
+      spent.swap(spent_);
+    }
   }
 
   // The checks and mapping that need no database (a pure function of the
@@ -299,8 +327,56 @@ class CsvImporter {
       }
     }
     row.mapped = mapper_->Map(r.fields);
-    if (row.mapped->row) row.hash = RowHash(opts_.format, r.fields);
+    if (!row.mapped->row) return row;
+    row.hash = RowHash(opts_.format, r.fields);
+    PrepareRecords(row);
     return row;
+  }
+
+  // Validates and encodes the row's incident, claims and involvements as
+  // they will be created (references aside), here on the reading thread.
+  // A value validation refuses makes the row a reject naming its column.
+  void PrepareRecords(PendingRow& row) const {
+    const MappedRow& m = *row.mapped->row;
+    row.incident.reset();
+    row.claims.clear();
+    row.involvements.clear();
+    row.consumed = false;
+    auto refuse = [&](std::string_view entity, const Status& s) {
+      auto origin = m.origin.find(std::string(entity) + "." + s.field());
+      const std::string column = origin != m.origin.end() ? origin->second : "";
+      std::string value;
+      for (size_t i = 0; !column.empty() && i < header_.size(); ++i) {
+        if (header_[i] == column) value = ReportValue(Cell(row.rec.fields, static_cast<int>(i)));
+      }
+      row.invalid = ImportReject{row.rec.line, column, value,
+                                 std::string(entity) + " " +
+                                     (s.field().empty() ? "" : s.field() + ": ") + s.message()};
+      row.incident.reset();
+      row.claims.clear();
+      row.involvements.clear();
+    };
+    json incident = m.incident;
+    incident["review_status"] = opts_.review_status;
+    auto prepared = store::PrepareCreate(Spec("incident"), std::move(incident), {"place_id"});
+    if (!prepared.ok()) return refuse("incident", prepared.status());
+    row.incident = std::move(*prepared);
+    for (const MappedClaim& c : m.claims) {
+      json body = {{"category", c.category},
+                   {"count_min", c.min},
+                   {"count_max", c.max ? json(*c.max) : json()},
+                   {"count_best", c.best ? json(*c.best) : json()},
+                   {"quote", c.quote.empty() ? json() : json(c.quote)}};
+      auto claim = store::PrepareCreate(Spec("claim"), std::move(body), {"incident_id", "source_id"});
+      if (!claim.ok()) return refuse("claim", claim.status());
+      row.claims.push_back(std::move(*claim));
+    }
+    for (const MappedActor& a : m.actors) {
+      auto inv = store::PrepareCreate(Spec("involvement"), {{"role", a.role}},
+                                      {"incident_id", "actor_id"});
+      if (!inv.ok()) return refuse("involvement", inv.status());
+      row.involvements.push_back(std::move(*inv));
+    }
   }
 
   static bool IsRowProblem(const Status& s) {
@@ -326,7 +402,7 @@ class CsvImporter {
   Status Process(store::WriteTxn& txn, PendingRow& row) {
     const CsvRecord& rec = row.rec;
     current_entity_.clear();
-    current_origin_.clear();
+    current_origin_ = nullptr;
     ++counts_.rows;
     if (!rec.error.empty()) {
       const int col = static_cast<int>(rec.error_field) - 1;
@@ -348,6 +424,10 @@ class CsvImporter {
       return RecordReject(txn, {rec.line, mapped.error.column, ReportValue(mapped.error.value),
                                 mapped.error.reason});
     }
+    if (row.invalid) {
+      ++counts_.rejected;
+      return RecordReject(txn, *row.invalid);
+    }
     MappedRow& m = *mapped.row;
     const std::string& hash = row.hash;
     if (m.key.empty()) m.key = "row:" + hash;
@@ -363,7 +443,7 @@ class CsvImporter {
       ++counts_.unchanged;
       return Status::Ok();
     }
-    current_origin_ = m.origin;
+    current_origin_ = &m.origin;
     bool flagged = false;
     current_entity_ = "place";
     // Rows name the same few places again and again: resolve each spelling
@@ -398,9 +478,19 @@ class CsvImporter {
       DALIL_RETURN_IF_ERROR(txn.Update(Spec("incident"), prior->incident_id, patch).status());
       out.incident_id = prior->incident_id;
     } else {
-      incident["review_status"] = opts_.review_status;
-      DALIL_ASSIGN_OR_RETURN(json created, txn.Create(Spec("incident"), incident));
-      out.incident_id = created["id"].get<int64_t>();
+      // Validated and encoded on the reading thread (PrepareRecords); a
+      // batch written again row by row after a failure prepares it afresh.
+      if (!row.incident || row.consumed) {
+        PrepareRecords(row);
+        if (row.invalid) {
+          ++counts_.rejected;
+          return RecordReject(txn, *row.invalid);
+        }
+      }
+      // Consumed here (and freed by the reading thread, with its batch):
+      // written again after a failure, the row is prepared afresh.
+      row.consumed = true;
+      DALIL_ASSIGN_OR_RETURN(out.incident_id, txn.CreatePrepared(*row.incident, {place}));
     }
     const json old = prior ? prior->records : json::object();
 
@@ -413,8 +503,15 @@ class CsvImporter {
     current_entity_ = "claim";
     json claims = json::object();
     const json old_claims = old.value("claims", json::object());
-    for (const MappedClaim& c : m.claims) {
+    for (size_t ci = 0; ci < m.claims.size(); ++ci) {
+      const MappedClaim& c = m.claims[ci];
       if (!source) return Status::Invalid("source_id", "a claim needs a source");
+      if (!prior) {
+        store::PreparedCreate& prepared = row.claims[ci];
+        DALIL_ASSIGN_OR_RETURN(const int64_t id, txn.CreatePrepared(prepared, {out.incident_id, *source}));
+        claims[c.category] = id;
+        continue;
+      }
       json body = {{"count_min", c.min},
                    {"count_max", c.max ? json(*c.max) : json()},
                    {"count_best", c.best ? json(*c.best) : json()},
@@ -456,7 +553,15 @@ class CsvImporter {
       for (const json& id : old_inv) {
         DALIL_RETURN_IF_ERROR(txn.Delete(Spec("involvement"), id.get<int64_t>(), std::nullopt));
       }
-      for (const auto& [actor, role] : wanted) {
+      for (size_t ai = 0; ai < wanted.size(); ++ai) {
+        const auto& [actor, role] = wanted[ai];
+        if (!prior) {
+          store::PreparedCreate& prepared = row.involvements[ai];
+          DALIL_ASSIGN_OR_RETURN(const int64_t id,
+                                 txn.CreatePrepared(prepared, {out.incident_id, actor}));
+          involvements.push_back(id);
+          continue;
+        }
         DALIL_ASSIGN_OR_RETURN(json created, txn.Create(Spec("involvement"),
                                                         {{"incident_id", out.incident_id},
                                                          {"actor_id", actor},
@@ -682,7 +787,9 @@ class CsvImporter {
   std::unordered_map<std::string, int64_t> place_memo_;
   std::unordered_map<std::string, int64_t> actor_memo_;
   std::string current_entity_;
-  std::map<std::string, std::string> current_origin_;
+  const std::map<std::string, std::string>* current_origin_ = nullptr;  // the row's
+  std::mutex spent_mu_;
+  std::vector<ReadBatch> spent_;  // written batches the reading thread frees
 };
 
 // Reads a dalil-json file as a stream of records: the top-level object's

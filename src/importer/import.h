@@ -42,7 +42,7 @@ struct ImportOptions {
   // dataset as "verified".
   std::string review_status = "in_review";
   bool dry_run = false;   // read, map and check everything; write nothing
-  int batch_rows = 2000;
+  int batch_rows = 1000;
   uint64_t total_bytes = 0;  // for progress; 0 when unknown
   CsvLimits limits;
   // Called after each committed batch, from the importing thread.

@@ -135,14 +135,19 @@ TEST_F(ImportTest, BadRowsAreKeptWithLineColumnValueAndReason) {
       "IRQ4,2021-02-26,1,Protests\n"
       "IRQ5,2021-02-26,1,Protests,,A,6,,,Iraq,Bagh\xff" "dad,,,,,,S,,1\n"
       "IRQ1,2021-02-26,1,Protests,,B,6,,,Iraq,Baghdad,,,,,,S,,2\n"
-      "IRQ6,2021-02-26,1,Protests,,A,6,,,Iraq,Baghdad,,,,,,\"" + std::string(1200, 'T') + "\",,1\n";
+      "IRQ6,2021-02-26,1,Protests,,A,6,,,Iraq,Baghdad,,,,,,\"" + std::string(1200, 'T') + "\",,1\n"
+      // Notes past 100,000 bytes: the mapper passes them, the model refuses
+      // them (found as the reading thread prepares the records); a count
+      // past a billion the mapper refuses itself.
+      "IRQ7,2021-02-26,1,Protests,,A,6,,,Iraq,Baghdad,,,,,,S," + std::string(100001, 'N') + ",1\n"
+      "IRQ8,2021-02-26,1,Protests,,A,6,,,Iraq,Baghdad,,,,,,S,,2000000000\n";
   auto s = Import(*store_, file, "acled");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
-  EXPECT_EQ(s->counts.rows, 7);
+  EXPECT_EQ(s->counts.rows, 9);
   EXPECT_EQ(s->counts.imported, 2);  // IRQ1, and IRQ6 with its long source title kept whole
-  EXPECT_EQ(s->counts.rejected, 5);
+  EXPECT_EQ(s->counts.rejected, 7);
   auto report = store_->LoadImportReport(s->run_id);
-  ASSERT_EQ(report->rejects.size(), 5u);
+  ASSERT_EQ(report->rejects.size(), 7u);
   const struct {
     int64_t line;
     const char* column;
@@ -154,8 +159,10 @@ TEST_F(ImportTest, BadRowsAreKeptWithLineColumnValueAndReason) {
       {5, "", "", "the row has 4 columns, the header 19"},
       {6, "admin1", "hex:", "not valid UTF-8"},
       {7, "", "IRQ1", "appears twice in the file (first on line 2)"},
+      {9, "notes", "NNNN", "incident description_en: "},
+      {10, "fatalities", "2000000000", "too large"},
   };
-  for (size_t i = 0; i < 5; ++i) {
+  for (size_t i = 0; i < 7; ++i) {
     const auto& r = report->rejects[i];
     EXPECT_EQ(r.line, kWant[i].line);
     EXPECT_EQ(r.column, kWant[i].column) << r.line;

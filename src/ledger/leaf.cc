@@ -253,6 +253,70 @@ std::string CanonicalContent(const model::EntitySpec& spec, const nlohmann::json
   return out;
 }
 
+ContentTemplate ContentTemplate::Make(const model::EntitySpec& spec, const nlohmann::json& record,
+                                      std::string_view salt,
+                                      const std::vector<std::string_view>& holes) {
+  ContentTemplate t;
+  t.entity_ = spec.name;
+  for (const model::Field* f : SortedFields(spec)) {
+    Piece piece;
+    for (size_t h = 0; h < holes.size(); ++h) {
+      if (holes[h] == f->name) piece.hole = static_cast<int>(h);
+    }
+    auto it = record.end();
+    if (piece.hole < 0) {
+      it = record.find(std::string(f->name));
+      if (it == record.end() || it->is_null()) continue;
+    }
+    piece.begin = static_cast<uint32_t>(t.text_.size());
+    AppendString(t.text_, f->name);
+    t.text_.push_back(':');
+    if (piece.hole < 0) {
+      if (f->sensitive) {
+        AppendString(t.text_, CommitSensitive(salt, f->name, *it));
+      } else {
+        AppendValue(t.text_, *it);
+      }
+    }
+    piece.end = static_cast<uint32_t>(t.text_.size());
+    t.pieces_.push_back(piece);
+  }
+  return t;
+}
+
+std::string ContentTemplate::Fill(int64_t id, std::string_view time, std::string_view actor,
+                                  const std::vector<std::optional<int64_t>>& values) const {
+  // The layout of CanonicalContent, version 1, created = updated.
+  std::string out;
+  out.reserve(512);
+  out += "{\"created_at\":";
+  AppendString(out, time);
+  out += ",\"created_by\":";
+  AppendString(out, actor);
+  out += ",\"entity\":";
+  AppendString(out, entity_);
+  out += ",\"fields\":{";
+  bool first = true;
+  for (const Piece& p : pieces_) {
+    if (p.hole >= 0) {
+      const size_t h = static_cast<size_t>(p.hole);
+      if (h >= values.size() || !values[h]) continue;
+    }
+    if (!first) out.push_back(',');
+    first = false;
+    out.append(text_, p.begin, p.end - p.begin);
+    if (p.hole >= 0) out += std::to_string(*values[static_cast<size_t>(p.hole)]);
+  }
+  out += "},\"id\":";
+  out += std::to_string(id);
+  out += ",\"updated_at\":";
+  AppendString(out, time);
+  out += ",\"updated_by\":";
+  AppendString(out, actor);
+  out += ",\"version\":1}";
+  return out;
+}
+
 bool IsEventKind(std::string_view entity) { return entity == kAccountEvent || entity == kReveal; }
 
 std::string EventContent(std::string_view kind, int64_t id, int64_t at, std::string_view actor,

@@ -4,8 +4,10 @@
 #define DALIL_LEDGER_LEAF_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -42,6 +44,33 @@ Result<Leaf> DecodeLeaf(std::string_view bytes);
 std::string CanonicalContent(const model::EntitySpec& spec,
                              const nlohmann::json& record,
                              std::string_view salt);
+
+// The canonical content of a create (version 1) prepared before its write,
+// off the writing thread: every value is known but the record's id, its
+// time and actor, and the integer fields named as holes (references the
+// write resolves, the owner it stamps). Fill gives exactly
+// CanonicalContent of the record completed with those values; a hole left
+// empty (nullopt) is an unset field, left out like any null.
+class ContentTemplate {
+ public:
+  ContentTemplate() = default;
+  // `record` holds the fields (holes need no value); `holes` name integer
+  // or reference fields of `spec`, in the order Fill receives their values.
+  static ContentTemplate Make(const model::EntitySpec& spec, const nlohmann::json& record,
+                              std::string_view salt, const std::vector<std::string_view>& holes);
+  // `values[i]` fills holes[i] of Make.
+  std::string Fill(int64_t id, std::string_view time, std::string_view actor,
+                   const std::vector<std::optional<int64_t>>& values) const;
+
+ private:
+  struct Piece {
+    uint32_t begin = 0, end = 0;  // "key":value, or "key": for a hole, in text_
+    int hole = -1;                // index into the values, or -1
+  };
+  std::string entity_;
+  std::string text_;
+  std::vector<Piece> pieces_;  // sorted by key
+};
 
 // "c:" + hex(SHA-256(salt || field || 0x00 || JSON(value))).
 std::string CommitSensitive(std::string_view salt, std::string_view field,

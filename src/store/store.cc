@@ -1,6 +1,49 @@
 #include "store/store.h"
 
+#include <sodium.h>
+
 namespace dalil::store {
+
+void AsStored(const model::EntitySpec& spec, json& record) {
+  for (const model::Field& f : spec.fields) {
+    auto it = record.find(std::string(f.name));
+    if (it == record.end() || it->is_null()) continue;
+    if (f.type == model::FieldType::kNumber) *it = it->get<double>();
+    if (f.type == model::FieldType::kInteger || f.type == model::FieldType::kRef) {
+      *it = it->get<int64_t>();
+    }
+  }
+}
+
+Result<PreparedCreate> PrepareCreate(const model::EntitySpec& spec, json body,
+                                     std::vector<std::string_view> refs, model::Writer writer) {
+  PreparedCreate p;
+  p.spec = &spec;
+  for (std::string_view r : refs) {
+    const model::Field* f = spec.FindField(r);
+    if (f == nullptr || f->type != model::FieldType::kRef) {
+      return Status::Internal(std::string(r) + " is not a reference of " + std::string(spec.name));
+    }
+    p.refs.push_back(static_cast<size_t>(f - spec.fields.data()));
+    body[std::string(r)] = 1;  // a placeholder (a valid id) for the validation
+  }
+  DALIL_ASSIGN_OR_RETURN(json record, model::ValidateCreate(spec, body, writer));
+  AsStored(spec, record);
+  std::vector<std::string_view> holes = std::move(refs);
+  if (spec.IsOwned()) holes.push_back("owner_organisation_id");
+  if (spec.HasSensitiveFields()) {
+    p.salt.resize(32);
+    randombytes_buf(p.salt.data(), p.salt.size());
+  }
+  p.content = ledger::ContentTemplate::Make(spec, record, p.salt, holes);
+  p.values.reserve(spec.fields.size());
+  for (const model::Field& f : spec.fields) {
+    auto it = record.find(std::string(f.name));
+    p.values.push_back(it == record.end() ? json() : std::move(*it));
+    if (f.sensitive && !p.values.back().is_null()) p.secrets[std::string(f.name)] = p.values.back();
+  }
+  return p;
+}
 
 Result<json> Store::Create(const std::string& actor,
                            const model::EntitySpec& spec, const json& body,

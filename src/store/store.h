@@ -87,6 +87,34 @@ struct ListResult {
   int64_t total = 0;  // matching records, ignoring limit/offset
 };
 
+// A create checked and encoded ahead of its write, on any thread: the
+// validated record, and its canonical content (docs/formats/ledger.md 1.1)
+// around the values only the write knows (id, time, actor, the references
+// named in `refs`, the owner). Bulk imports prepare records on their reading
+// thread, so the writing thread only resolves references and inserts
+// (WriteTxn::CreatePrepared).
+struct PreparedCreate {
+  const model::EntitySpec* spec = nullptr;
+  // The validated value of each field of spec->fields, in that order (null
+  // when unset); the write fills in `refs` and the owner.
+  std::vector<json> values;
+  std::vector<size_t> refs;  // indexes (into spec->fields) of the references the write supplies
+  json secrets;              // the sensitive values that are set (null when none)
+  std::string salt;          // for sensitive fields' commitments
+  ledger::ContentTemplate content;
+};
+// Gives each set value the type a read returns (integers as integers,
+// numbers as doubles), as the content of its version must hold it.
+void AsStored(const model::EntitySpec& spec, json& record);
+
+// Validates `body` exactly as WriteTxn::Create does, except that the
+// reference fields named in `refs` are supplied at the write. Pure: no
+// store, any thread. Errors as Create's validation (kInvalidArgument naming
+// the field).
+Result<PreparedCreate> PrepareCreate(const model::EntitySpec& spec, json body,
+                                     std::vector<std::string_view> refs,
+                                     model::Writer writer = model::Writer::kClient);
+
 // The operations of one write transaction. Obtained only inside
 // Store::Write; invalid after the callback returns.
 class WriteTxn {
@@ -97,6 +125,10 @@ class WriteTxn {
   // unique value already used).
   virtual Result<json> Create(const model::EntitySpec& spec, const json& body,
                               model::Writer writer = model::Writer::kClient) = 0;
+  // Creates a prepared record (PrepareCreate) with `refs[i]` as the value
+  // of its reference field `p.refs[i]`; returns its id. Everything Create
+  // does but validation, which PrepareCreate did; consumes `p.record`.
+  virtual Result<int64_t> CreatePrepared(PreparedCreate& p, const std::vector<int64_t>& refs) = 0;
   // Merge-patches the record. If `patch` holds "version", it must equal the
   // current version (else kConflict): optimistic concurrency for editors.
   virtual Result<json> Update(const model::EntitySpec& spec, int64_t id,

@@ -217,6 +217,13 @@ Status Note(Database* db, const model::EntitySpec& spec, const json* before, con
   };
   if (kind == "incident") {
     both("id", &dirty->incidents);
+    if (auto id = RefOf(after, "id")) {
+      if (before == nullptr && after->value("review_status", json()) != "verified") {
+        dirty->new_unverified.insert(*id);
+      } else {
+        dirty->new_unverified.erase(*id);
+      }
+    }
   } else if (kind == "claim" || kind == "outcome" || kind == "involvement") {
     both("incident_id", &dirty->incidents);
   } else if (kind == "outcome_update") {
@@ -254,6 +261,7 @@ Status Apply(Database* db, Dirty* dirty) {
         p, &dirty->incidents));
   }
   for (int64_t id : dirty->incidents) {
+    if (dirty->new_unverified.contains(id)) continue;
     DALIL_ASSIGN_OR_RETURN(std::optional<Entry> e, Compute(db, id));
     DALIL_RETURN_IF_ERROR(Put(db, id, e));
   }

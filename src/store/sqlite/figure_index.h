@@ -27,6 +27,9 @@ struct Dirty {
   std::set<int64_t> incidents;
   std::set<int64_t> sources;  // reliability changed: every incident citing them
   std::set<int64_t> persons;  // merge changed: every incident naming them or those merged into them
+  // Incidents created in this transaction and not verified since: they
+  // have no entry and need none, whatever is attached to them.
+  std::set<int64_t> new_unverified;
   bool empty() const { return incidents.empty() && sources.empty() && persons.empty(); }
 };
 

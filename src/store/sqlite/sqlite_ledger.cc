@@ -83,7 +83,18 @@ Status Append(Database* db, const SensitiveCodec& codec, ledger::Frontier& front
   const uint64_t idx = frontier.size();
   std::string salt, content, sealed;
   bool has_secrets = false;
-  if (c.record != nullptr) {
+  auto seal = [&](const json& secrets) -> Status {
+    if (secrets.is_null() || secrets.empty()) return Status::Ok();
+    DALIL_ASSIGN_OR_RETURN(sealed, codec.Seal({"ledger", "secrets", static_cast<int64_t>(idx)},
+                                              secrets.dump()));
+    has_secrets = true;
+    return Status::Ok();
+  };
+  if (c.content != nullptr) {
+    salt = c.salt;
+    if (c.secrets != nullptr) DALIL_RETURN_IF_ERROR(seal(*c.secrets));
+    content = *c.content;
+  } else if (c.record != nullptr) {
     if (c.spec->HasSensitiveFields()) {
       salt.resize(32);
       randombytes_buf(salt.data(), salt.size());
@@ -92,11 +103,7 @@ Status Append(Database* db, const SensitiveCodec& codec, ledger::Frontier& front
         const json& v = (*c.record)[std::string(f.name)];
         if (f.sensitive && !v.is_null()) secrets[std::string(f.name)] = v;
       }
-      if (!secrets.empty()) {
-        DALIL_ASSIGN_OR_RETURN(sealed, codec.Seal({"ledger", "secrets", static_cast<int64_t>(idx)},
-                                                  secrets.dump()));
-        has_secrets = true;
-      }
+      DALIL_RETURN_IF_ERROR(seal(secrets));
     }
     content = ledger::CanonicalContent(*c.spec, *c.record, salt);
   }
@@ -108,7 +115,8 @@ Status Append(Database* db, const SensitiveCodec& codec, ledger::Frontier& front
                           .op = c.op,
                           .version = static_cast<uint64_t>(c.version),
                           .content_hash = ledger::ContentHash(c.op, content)};
-  DALIL_RETURN_IF_ERROR(InsertLeaf(db, frontier, leaf, c.prev, c.record ? &content : nullptr, salt,
+  const bool has_content = c.record != nullptr || c.content != nullptr;
+  DALIL_RETURN_IF_ERROR(InsertLeaf(db, frontier, leaf, c.prev, has_content ? &content : nullptr, salt,
                                    has_secrets ? &sealed : nullptr));
   if (c.op == ledger::Op::kDelete) {
     DALIL_ASSIGN_OR_RETURN(auto t, db->Cached(

@@ -37,6 +37,11 @@ struct Change {
   ledger::Op op = ledger::Op::kCreate;
   int64_t version = 0;
   const nlohmann::json* record = nullptr;  // the new version; null for delete
+  // Or, already computed (a prepared create): its canonical content, the
+  // salt of its commitments and its sensitive values (null when none).
+  const std::string* content = nullptr;
+  std::string_view salt;
+  const nlohmann::json* secrets = nullptr;
   std::optional<uint64_t> prev;            // leaf of the previous version
   std::string_view actor;
   uint64_t time = 0;

@@ -151,6 +151,7 @@ class SqliteWriteTxn : public WriteTxn {
 
   Result<json> Create(const EntitySpec& spec, const json& body,
                       model::Writer writer) override;
+  Result<int64_t> CreatePrepared(PreparedCreate& p, const std::vector<int64_t>& refs) override;
   Result<json> Update(const EntitySpec& spec, int64_t id,
                       const json& patch) override;
   Status Delete(const EntitySpec& spec, int64_t id,
@@ -172,10 +173,22 @@ class SqliteWriteTxn : public WriteTxn {
   // The organisation owning the record (its incident's for dependents).
   Result<std::optional<int64_t>> OwnerOf(const EntitySpec& spec, const json& record);
   Status CheckReferences(const EntitySpec& spec, const json& record, int64_t self_id);
+  Status CheckReference(const EntitySpec& spec, const Field& f, int64_t ref_id, int64_t self_id);
   Status BindRecord(Statement& st, int first, const EntitySpec& spec,
                     const json& record, int64_t row_id);
+  Status BindValue(Statement& st, int i, const EntitySpec& spec, const Field& f, const json& v,
+                   int64_t row_id);
   Status Record(const EntitySpec& spec, int64_t id, ledger::Op op, int64_t version,
                 const json* record, std::optional<uint64_t> prev);
+  // Stamps the owner on a validated new record, checks its references and
+  // that the writer may write it, allocates its id and inserts its row.
+  Result<int64_t> Insert(const EntitySpec& spec, json& record);
+  // Allocates the next id and inserts the row, its fields bound by
+  // `bind_fields` (from parameter 7 on).
+  Result<int64_t> InsertRow(const EntitySpec& spec,
+                            const std::function<Status(Statement&, int64_t)>& bind_fields);
+  // The organisation owning what this transaction creates (read once).
+  Result<std::optional<int64_t>> CreatorOrganisation();
   // The leaf the next change will be recorded at (NULL in the record's
   // ledger_leaf when the ledger is off, for benchmarks).
   void BindNextLeaf(Statement& st, int i);
@@ -191,6 +204,7 @@ class SqliteWriteTxn : public WriteTxn {
   SqliteImportTxn imports_;
   // Per entity, the largest id allocated so far in this transaction.
   std::map<const EntitySpec*, int64_t> last_ids_;
+  std::optional<std::optional<int64_t>> creator_organisation_;
   // Records this transaction knows exist (created or checked), so a
   // reference to them is not looked up again; a delete forgets its record.
   // A cache, emptied when it grows large (a long import is one transaction).
@@ -940,34 +954,41 @@ class SqliteStore : public Store {
   std::vector<std::unique_ptr<Database>> readers_;
 };
 
+Status SqliteWriteTxn::BindValue(Statement& st, int i, const EntitySpec& spec, const Field& f,
+                                 const json& v, int64_t row_id) {
+  if (v.is_null()) {
+    st.BindNull(i);
+    return Status::Ok();
+  }
+  switch (f.type) {
+    case FieldType::kInteger:
+    case FieldType::kRef:
+      st.BindInt(i, v.get<int64_t>());
+      return Status::Ok();
+    case FieldType::kNumber:
+      st.BindDouble(i, v.get<double>());
+      return Status::Ok();
+    default:
+      break;
+  }
+  if (f.sensitive) {
+    const std::string text = f.type == FieldType::kTextList ? v.dump() : v.get<std::string>();
+    DALIL_ASSIGN_OR_RETURN(std::string sealed,
+                           store_->codec().Seal({spec.table, f.name, row_id}, text));
+    st.BindBlob(i, sealed);
+  } else if (f.type == FieldType::kTextList) {
+    st.BindText(i, v.dump());
+  } else {
+    st.BindText(i, v.get_ref<const std::string&>());
+  }
+  return Status::Ok();
+}
+
 Status SqliteWriteTxn::BindRecord(Statement& st, int first, const EntitySpec& spec,
                                   const json& record, int64_t row_id) {
   int i = first;
   for (const Field& f : spec.fields) {
-    const json& v = record[std::string(f.name)];
-    if (v.is_null()) {
-      st.BindNull(i++);
-      continue;
-    }
-    switch (f.type) {
-      case FieldType::kInteger:
-      case FieldType::kRef:
-        st.BindInt(i++, v.get<int64_t>());
-        continue;
-      case FieldType::kNumber:
-        st.BindDouble(i++, v.get<double>());
-        continue;
-      default:
-        break;
-    }
-    std::string text = f.type == FieldType::kTextList ? v.dump() : v.get<std::string>();
-    if (f.sensitive) {
-      DALIL_ASSIGN_OR_RETURN(std::string sealed,
-                             store_->codec().Seal({spec.table, f.name, row_id}, text));
-      st.BindBlob(i++, sealed);
-    } else {
-      st.BindText(i++, text);
-    }
+    DALIL_RETURN_IF_ERROR(BindValue(st, i++, spec, f, record[std::string(f.name)], row_id));
   }
   return Status::Ok();
 }
@@ -1005,61 +1026,77 @@ Status SqliteWriteTxn::CheckReferences(const EntitySpec& spec, const json& recor
     if (f.type != FieldType::kRef) continue;
     const json& v = record[std::string(f.name)];
     if (v.is_null()) continue;
-    const EntitySpec& target = SpecOf(f.ref);
-    int64_t ref_id = v.get<int64_t>();
-    // A record the writer may not see is referred to as if it did not exist.
-    if (!known_.contains({&target, ref_id})) {
-      Binds binds;
-      const std::string visible = VisibleSql(target, writer_, &binds);
-      DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached("SELECT 1 FROM " +
-                                                        std::string(target.table) +
-                                                        " WHERE id = ?" +
-                                                        (visible.empty() ? "" : " AND " + visible)));
-      st->BindInt(1, ref_id);
-      for (size_t b = 0; b < binds.size(); ++b) binds[b](*st, 2 + static_cast<int>(b));
-      DALIL_ASSIGN_OR_RETURN(bool found, st->Step());
-      if (!found) {
-        return Status::Invalid(std::string(f.name), "no " + std::string(target.name) +
-                                                        " with id " + std::to_string(ref_id));
-      }
-      Remember(target, ref_id);
+    DALIL_RETURN_IF_ERROR(CheckReference(spec, f, v.get<int64_t>(), self_id));
+  }
+  return Status::Ok();
+}
+
+Status SqliteWriteTxn::CheckReference(const EntitySpec& spec, const Field& f, int64_t ref_id,
+                                      int64_t self_id) {
+  const EntitySpec& target = SpecOf(f.ref);
+  // A record the writer may not see is referred to as if it did not exist.
+  if (!known_.contains({&target, ref_id})) {
+    Binds binds;
+    const std::string visible = VisibleSql(target, writer_, &binds);
+    DALIL_ASSIGN_OR_RETURN(auto st, db_->Cached("SELECT 1 FROM " +
+                                                      std::string(target.table) +
+                                                      " WHERE id = ?" +
+                                                      (visible.empty() ? "" : " AND " + visible)));
+    st->BindInt(1, ref_id);
+    for (size_t b = 0; b < binds.size(); ++b) binds[b](*st, 2 + static_cast<int>(b));
+    DALIL_ASSIGN_OR_RETURN(bool found, st->Step());
+    if (!found) {
+      return Status::Invalid(std::string(f.name), "no " + std::string(target.name) +
+                                                      " with id " + std::to_string(ref_id));
     }
-    // A place may not sit under itself, nor a person be merged into itself.
-    if (f.ref == spec.name && self_id > 0) {
-      int64_t cur = ref_id;
-      for (int depth = 0; cur != 0 && depth < 1000; ++depth) {
-        if (cur == self_id) {
-          return Status::Invalid(std::string(f.name), "would put the " + std::string(spec.name) +
-                                                          " inside itself");
-        }
-        DALIL_ASSIGN_OR_RETURN(auto up, db_->Cached("SELECT " + std::string(f.name) + " FROM " +
-                                                          std::string(spec.table) +
-                                                          " WHERE id = ?"));
-        up->BindInt(1, cur);
-        DALIL_ASSIGN_OR_RETURN(bool row, up->Step());
-        cur = (row && !up->IsNull(0)) ? up->Int(0) : 0;
+    Remember(target, ref_id);
+  }
+  // A place may not sit under itself, nor a person be merged into itself.
+  if (f.ref == spec.name && self_id > 0) {
+    int64_t cur = ref_id;
+    for (int depth = 0; cur != 0 && depth < 1000; ++depth) {
+      if (cur == self_id) {
+        return Status::Invalid(std::string(f.name), "would put the " + std::string(spec.name) +
+                                                        " inside itself");
       }
+      DALIL_ASSIGN_OR_RETURN(auto up, db_->Cached("SELECT " + std::string(f.name) + " FROM " +
+                                                        std::string(spec.table) +
+                                                        " WHERE id = ?"));
+      up->BindInt(1, cur);
+      DALIL_ASSIGN_OR_RETURN(bool row, up->Step());
+      cur = (row && !up->IsNull(0)) ? up->Int(0) : 0;
     }
   }
   return Status::Ok();
 }
 
-Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
-                                    model::Writer writer) {
-  DALIL_ASSIGN_OR_RETURN(json record, model::ValidateCreate(spec, body, writer));
-  if (spec.IsOwned()) {
+Result<std::optional<int64_t>> SqliteWriteTxn::CreatorOrganisation() {
+  if (!creator_organisation_) {
     // The writer's organisation owns what it creates (the system's: the one
     // it names, else the first; none yet: adopted when one exists).
-    std::optional<int64_t> owner;
     if (writer_.kind == Viewer::Kind::kSystem && writer_.organisation_id == 0) {
-      DALIL_ASSIGN_OR_RETURN(owner, SqliteStore::FirstOrganisation(db_));
+      DALIL_ASSIGN_OR_RETURN(creator_organisation_, SqliteStore::FirstOrganisation(db_));
     } else {
-      owner = writer_.organisation_id;
+      creator_organisation_ = std::optional<int64_t>(writer_.organisation_id);
     }
+  }
+  return *creator_organisation_;
+}
+
+Result<int64_t> SqliteWriteTxn::Insert(const EntitySpec& spec, json& record) {
+  if (spec.IsOwned()) {
+    DALIL_ASSIGN_OR_RETURN(std::optional<int64_t> owner, CreatorOrganisation());
     record["owner_organisation_id"] = owner ? json(*owner) : json();
   }
   DALIL_RETURN_IF_ERROR(CheckReferences(spec, record, 0));
   DALIL_RETURN_IF_ERROR(CheckWritable(spec, 0, record));
+  return InsertRow(spec, [&](Statement& st, int64_t id) {
+    return BindRecord(st, 7, spec, record, id);
+  });
+}
+
+Result<int64_t> SqliteWriteTxn::InsertRow(
+    const EntitySpec& spec, const std::function<Status(Statement&, int64_t)>& bind_fields) {
   // Ids are allocated here, not by INSERT, so sensitive fields can be
   // sealed to their row before the row exists; never reused, so a deleted
   // record's history never runs into another's. The largest id is read once
@@ -1077,23 +1114,25 @@ Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
   st->BindText(4, now_);
   st->BindText(5, actor_);
   BindNextLeaf(*st, 6);
-  DALIL_RETURN_IF_ERROR(BindRecord(*st, 7, spec, record, id));
+  DALIL_RETURN_IF_ERROR(bind_fields(*st, id));
   Status s = st->Run();
   if (s.code() == Code::kConflict) return ConflictFromConstraint(spec, s);
   DALIL_RETURN_IF_ERROR(s);
   last_id = id;
   Remember(spec, id);
+  return id;
+}
+
+Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
+                                    model::Writer writer) {
+  DALIL_ASSIGN_OR_RETURN(json record, model::ValidateCreate(spec, body, writer));
+  DALIL_ASSIGN_OR_RETURN(const int64_t id, Insert(spec, record));
   // The record as a read would return it, without reading it back: the
   // values as stored (integers as integers, numbers as doubles) and the
   // system fields. dalil verify compares every row with its ledger content,
   // so a difference here could not go unnoticed.
   json created = std::move(record);
-  for (const Field& f : spec.fields) {
-    json& v = created[std::string(f.name)];
-    if (v.is_null()) continue;
-    if (f.type == FieldType::kNumber) v = v.get<double>();
-    if (f.type == FieldType::kInteger || f.type == FieldType::kRef) v = v.get<int64_t>();
-  }
+  AsStored(spec, created);
   created["id"] = id;
   created["version"] = 1;
   created["created_at"] = now_;
@@ -1103,6 +1142,58 @@ Result<json> SqliteWriteTxn::Create(const EntitySpec& spec, const json& body,
   DALIL_RETURN_IF_ERROR(Record(spec, id, ledger::Op::kCreate, 1, &created, std::nullopt));
   DALIL_RETURN_IF_ERROR(sqlite_figures::Note(db_, spec, nullptr, &created, &dirty_));
   return created;
+}
+
+Result<int64_t> SqliteWriteTxn::CreatePrepared(PreparedCreate& p,
+                                               const std::vector<int64_t>& refs) {
+  const EntitySpec& spec = *p.spec;
+  if (refs.size() != p.refs.size() || p.values.size() != spec.fields.size()) {
+    return Status::Internal("a prepared " + std::string(spec.name) + " given " +
+                            std::to_string(refs.size()) + " references for " +
+                            std::to_string(p.refs.size()));
+  }
+  std::vector<std::optional<int64_t>> holes(refs.begin(), refs.end());
+  for (size_t i = 0; i < refs.size(); ++i) p.values[p.refs[i]] = refs[i];
+  if (spec.IsOwned()) {
+    DALIL_ASSIGN_OR_RETURN(std::optional<int64_t> owner, CreatorOrganisation());
+    const Field* f = spec.FindField("owner_organisation_id");
+    p.values[static_cast<size_t>(f - spec.fields.data())] = owner ? json(*owner) : json();
+    holes.push_back(owner);
+  }
+  for (size_t i = 0; i < spec.fields.size(); ++i) {
+    const Field& f = spec.fields[i];
+    if (f.type == FieldType::kRef && !p.values[i].is_null()) {
+      DALIL_RETURN_IF_ERROR(CheckReference(spec, f, p.values[i].get<int64_t>(), 0));
+    }
+  }
+  // The figure index (and, for members, the write check) read the record.
+  json record = json::object();
+  for (size_t i = 0; i < spec.fields.size(); ++i) {
+    const Field& f = spec.fields[i];
+    if (f.type == FieldType::kRef || f.name == "review_status" ||
+        writer_.kind != Viewer::Kind::kSystem) {
+      record[std::string(f.name)] = p.values[i];
+    }
+  }
+  DALIL_RETURN_IF_ERROR(CheckWritable(spec, 0, record));
+  DALIL_ASSIGN_OR_RETURN(const int64_t id, InsertRow(spec, [&](Statement& st, int64_t row) {
+    for (size_t i = 0; i < spec.fields.size(); ++i) {
+      DALIL_RETURN_IF_ERROR(
+          BindValue(st, 7 + static_cast<int>(i), spec, spec.fields[i], p.values[i], row));
+    }
+    return Status::Ok();
+  }));
+  const std::string content = p.content.Fill(id, now_, actor_, holes);
+  if (store_->records_ledger()) {
+    DALIL_RETURN_IF_ERROR(sqlite_ledger::Append(
+        db_, store_->codec(), store_->frontier(),
+        {.spec = &spec, .id = id, .op = ledger::Op::kCreate, .version = 1, .content = &content,
+         .salt = p.salt, .secrets = &p.secrets, .actor = actor_,
+         .time = static_cast<uint64_t>(now_seconds_)}));
+  }
+  record["id"] = id;
+  DALIL_RETURN_IF_ERROR(sqlite_figures::Note(db_, spec, nullptr, &record, &dirty_));
+  return id;
 }
 
 Result<std::optional<int64_t>> SqliteWriteTxn::OwnerOf(const EntitySpec& spec,
