@@ -12,6 +12,7 @@
 #include "figures/query.h"
 #include "importer/bundle.h"
 #include "importer/export.h"
+#include "store/sqlite/db.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace dalil::importer {
@@ -108,6 +109,40 @@ TEST_F(ImportTest, AcledImportMatchesPlacesAndIsIdempotent) {
   EXPECT_EQ(again->counts.imported + again->counts.updated + again->counts.rejected, 0);
   EXPECT_EQ(*store_->LedgerSize(), leaves);  // nothing new was written
   EXPECT_EQ(store_->List(Spec("place"), {.limit = 100})->total, 20);  // 19 seeded + Atlantis
+}
+
+// A database from before migration 12 (import_rows a WITHOUT ROWID table
+// keyed by dataset and event id) keeps every import key when it upgrades:
+// the same file again is all unchanged, and writes nothing.
+TEST_F(ImportTest, ImportKeysSurviveTheUpgradeToRowidImportRows) {
+  auto s = Import(*store_, AcledFile(), "acled");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  const uint64_t leaves = *store_->LedgerSize();
+  store_.reset();
+  {
+    auto db = sqlite::Database::Open((dir_ / "a.db").string(), false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec(R"(
+      CREATE TABLE old_rows (
+        dataset TEXT NOT NULL, event_key TEXT NOT NULL,
+        incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+        row_hash TEXT NOT NULL, records TEXT NOT NULL,
+        run_id INTEGER NOT NULL REFERENCES import_runs(id), line INTEGER NOT NULL,
+        PRIMARY KEY (dataset, event_key)) WITHOUT ROWID;
+      INSERT INTO old_rows SELECT dataset, event_key, incident_id, row_hash, records, run_id, line
+        FROM import_rows;
+      DROP TABLE import_rows;
+      ALTER TABLE old_rows RENAME TO import_rows;
+      CREATE INDEX import_rows_incident ON import_rows(incident_id);
+      PRAGMA user_version = 11;)").ok());
+  }
+  store_ = Open("a.db");
+  ASSERT_EQ(*store_->SchemaVersion(), store::LatestSchemaVersion());
+  auto again = Import(*store_, AcledFile(), "acled");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->counts.unchanged, 4);
+  EXPECT_EQ(again->counts.imported + again->counts.updated + again->counts.rejected, 0);
+  EXPECT_EQ(*store_->LedgerSize(), leaves);
 }
 
 TEST_F(ImportTest, ANewerVersionUpdatesTheChangedRowAndRecordsIt) {

@@ -12,6 +12,7 @@ std::string_view migration_0008();
 std::string_view migration_0009();
 std::string_view migration_0010();
 std::string_view migration_0011();
+std::string_view migration_0012();
 }  // namespace dalil::embedded
 
 namespace dalil::sqlite {
@@ -30,6 +31,7 @@ std::span<const std::string_view> Migrations() {
       embedded::migration_0009(),
       embedded::migration_0010(),
       embedded::migration_0011(),
+      embedded::migration_0012(),
   };
   return kAll;
 }

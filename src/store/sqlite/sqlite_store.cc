@@ -866,10 +866,15 @@ class SqliteStore : public Store {
   }
 
   Status Migrate() {
-    DALIL_ASSIGN_OR_RETURN(Statement st, writer_->Prepare("PRAGMA user_version"));
-    DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
-    (void)row;
-    int current = static_cast<int>(st.Int(0));
+    int current = 0;
+    {
+      // Finished before the migrations run (a pending statement would keep
+      // a migration from dropping a table).
+      DALIL_ASSIGN_OR_RETURN(Statement st, writer_->Prepare("PRAGMA user_version"));
+      DALIL_ASSIGN_OR_RETURN(bool row, st.Step());
+      (void)row;
+      current = static_cast<int>(st.Int(0));
+    }
     const auto migrations = sqlite::Migrations();
     if (current > static_cast<int>(migrations.size())) {
       return Status::Corruption("database schema version " + std::to_string(current) +
