@@ -40,6 +40,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// <data-dir>/tmp, private (0700), where the server writes exports before
+// sending them; files a crashed server left there are removed.
+Result<std::string> ScratchDir(const Config& c) {
+  const std::string dir = c.data_dir + "/tmp";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || ::chmod(dir.c_str(), 0700) != 0) {
+    return Status::Io("cannot prepare the scratch directory " + dir);
+  }
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().filename().string().rfind("export-", 0) == 0) fs::remove(entry.path(), ec);
+  }
+  return dir;
+}
+
 Result<std::string> ReadSmallFile(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::NotFound(std::string(what) + " " + path + " cannot be read", what);
@@ -226,6 +241,7 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
       spdlog::info("{} records from before organisations now belong to the first one", adopted);
     }
     store::BlobStore blobs(c.EvidenceDir(), keyring);
+    DALIL_ASSIGN_OR_RETURN(std::string scratch, ScratchDir(c));
     http::Router router;
     api::RegisterRoutes(router, store.get(), &blobs,
                         {.max_json_depth = c.max_json_depth,
@@ -233,7 +249,8 @@ CommandRun SetupServe(CLI::App* app, const GlobalFlags* g) {
                          .signing_key = &key,
                          .figure_rules = c.figure_rules,
                          .accounts = accounts.get(),
-                         .auth = c.auth});
+                         .auth = c.auth,
+                         .scratch_dir = scratch});
     http::Server server(c.server, router);
     DALIL_RETURN_IF_ERROR(server.Listen());
 

@@ -4,6 +4,7 @@
 #ifndef DALIL_HTTP_MESSAGE_H_
 #define DALIL_HTTP_MESSAGE_H_
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -41,6 +42,13 @@ struct Response {
   std::string content_type = "application/json; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+  // A body too large to hold (an export): when set, `body` is unused and
+  // the server sends the body piece by piece as `next` gives it (HTTP/1.1
+  // chunked), until `next` leaves `piece` empty. A false return ends the
+  // response early: the connection is closed without the last chunk, so
+  // the client sees a truncated body, never a complete-looking one.
+  // Called on the connection's thread, between writes.
+  std::function<bool(std::string* piece)> next;
 };
 
 // Percent-decodes `in` ("+" stays "+" unless form_plus is set). Returns

@@ -199,6 +199,9 @@ struct Server::Impl {
   asio::awaitable<bool> Write(Connection& conn, Response& res, unsigned version,
                               bool keep_alive, bool head, const LogEntry& log);
   // Answers with an error, then closes gracefully.
+  asio::awaitable<bool> WriteStreamed(Connection& conn, Response& res,
+                                      bhttp::response<bhttp::string_body> head_of,
+                                      bool keep_alive, bool head, const LogEntry& log);
   asio::awaitable<void> Reject(Connection& conn, Response& res,
                                unsigned version, const LogEntry& log);
   asio::awaitable<void> Drain(Connection& conn);
@@ -639,6 +642,9 @@ asio::awaitable<bool> Server::Impl::Write(Connection& conn, Response& res,
   if (tls_context) out.set("Strict-Transport-Security", "max-age=63072000; includeSubDomains");
   if (!own_cache_control) out.set(bhttp::field::cache_control, "no-store");
 
+  if (res.next && res.status != 204 && res.status != 304) {
+    co_return co_await WriteStreamed(conn, res, std::move(out), keep_alive, head, log);
+  }
   size_t bytes = 0;
   if (res.status == 204 || res.status == 304) {
     // These statuses never carry a body or a length (RFC 9110 6.4.1).
@@ -661,6 +667,63 @@ asio::awaitable<bool> Server::Impl::Write(Connection& conn, Response& res,
   });
   LogAccess(conn, log, res.status, bytes);
   co_return !ec;
+}
+
+// A body sent as it is produced (Response::next): the header (with every
+// header Write set), then one chunk per piece, then the last chunk. Memory
+// holds one piece at a time.
+asio::awaitable<bool> Server::Impl::WriteStreamed(Connection& conn, Response& res,
+                                                  bhttp::response<bhttp::string_body> head_of,
+                                                  bool keep_alive, bool head,
+                                                  const LogEntry& log) {
+  bhttp::response<bhttp::empty_body> out{bhttp::status::ok, head_of.version()};
+  for (const auto& field : head_of.base()) out.base().insert(field.name_string(), field.value());
+  out.result(head_of.result());
+  if (!res.content_type.empty()) out.set(bhttp::field::content_type, res.content_type);
+  out.keep_alive(keep_alive);
+  out.chunked(true);
+  beast::error_code ec;
+  conn.stream.expires_after(Seconds(options.request_timeout_seconds));
+  bhttp::response_serializer<bhttp::empty_body> sr{out};
+  co_await OnStream(conn, [&](auto& s) {
+    return bhttp::async_write_header(s, sr, asio::redirect_error(asio::use_awaitable, ec));
+  });
+  if (head) {
+    LogAccess(conn, log, res.status, 0);
+    co_return !ec;
+  }
+  size_t bytes = 0;
+  std::string piece;
+  bool complete = false;
+  while (!ec) {
+    piece.clear();
+    bool ok = false;
+    try {
+      ok = res.next(&piece);
+    } catch (...) {
+      ok = false;
+    }
+    if (!ok) {
+      spdlog::error("a streamed response ended early after {} bytes", bytes);
+      break;
+    }
+    conn.stream.expires_after(Seconds(options.request_timeout_seconds));
+    if (piece.empty()) {
+      co_await OnStream(conn, [&](auto& s) {
+        return asio::async_write(s, bhttp::make_chunk_last(),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      });
+      complete = !ec;
+      break;
+    }
+    bytes += piece.size();
+    co_await OnStream(conn, [&](auto& s) {
+      return asio::async_write(s, bhttp::make_chunk(asio::buffer(piece)),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    });
+  }
+  LogAccess(conn, log, res.status, bytes);
+  co_return complete;
 }
 
 asio::awaitable<void> Server::Impl::Reject(Connection& conn, Response& res,

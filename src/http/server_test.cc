@@ -168,6 +168,22 @@ Router MakeRouter() {
     res.headers.emplace_back("X-Fine", "yes");
     return res;
   });
+  // A body produced piece by piece: 40 pieces of 100,000 bytes, each
+  // filled with its own letter; ?fail=N stops after N pieces.
+  router.Add("GET", "/stream", "streamed body", http::Access::Public(), [](Request& req) {
+    Response res;
+    res.content_type = "text/plain";
+    res.headers.emplace_back("Content-Disposition", "attachment; filename=\"s.txt\"");
+    auto given = std::make_shared<int>(0);
+    const int fail = std::stoi(req.Query("fail").value_or("-1"));
+    res.next = [given, fail](std::string* piece) {
+      if (*given == fail) return false;
+      if (*given < 40) piece->assign(100000, static_cast<char>('A' + *given % 26));
+      ++*given;
+      return true;
+    };
+    return res;
+  });
   router.Add("DELETE", "/nothing", "no content", http::Access::Public(), [](Request&) {
     Response res;
     res.status = 204;
@@ -373,6 +389,35 @@ TEST(ServerTest, HeadDropsBodyButKeepsLength) {
   ExpectSecurityHeaders(head);
   // The connection is still in sync after a HEAD.
   EXPECT_EQ(client.Get("/hello").result_int(), 200);
+}
+
+// A streamed body arrives whole, chunked, with the handler's and the
+// server's headers; HEAD gets the headers alone and the connection stays in
+// step; a producer that fails midway leaves a truncated body and a closed
+// connection, never a complete-looking response.
+TEST(ServerTest, StreamedBodyArrivesWholeAndAFailureTruncatesIt) {
+  Router router = MakeRouter();
+  TestServer server(router);
+  Client client(server.port());
+  BeastResponse res = client.Get("/stream");
+  EXPECT_EQ(res.result_int(), 200);
+  EXPECT_EQ(res[bhttp::field::transfer_encoding], "chunked");
+  EXPECT_EQ(res[bhttp::field::content_type], "text/plain");
+  EXPECT_EQ(res["Content-Disposition"], "attachment; filename=\"s.txt\"");
+  ExpectSecurityHeaders(res);
+  ASSERT_EQ(res.body().size(), 4000000u);
+  for (int i = 0; i < 40; ++i) {
+    EXPECT_EQ(res.body()[static_cast<size_t>(i) * 100000 + 99999], static_cast<char>('A' + i % 26));
+  }
+  BeastResponse head = client.Send(BeastRequest(bhttp::verb::head, "/stream", 11));
+  EXPECT_EQ(head.result_int(), 200);
+  EXPECT_TRUE(head.body().empty());
+  EXPECT_EQ(client.Get("/hello").result_int(), 200);
+
+  Client broken(server.port());
+  broken.WriteRaw("GET /stream?fail=3 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  // Reading the whole response fails: the last chunk never comes.
+  EXPECT_THROW(broken.Read(), boost::system::system_error);
 }
 
 TEST(ServerTest, MalformedTargetIs400) {

@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "support"))
@@ -340,6 +341,15 @@ class ExportTest(unittest.TestCase):
             self.assert_no_names(text)
             statuses = {i["review_status"] for i in json.loads(text)["incidents"]}
             self.assertEqual(statuses, {"verified"})
+            # Sent as it is read back from a scratch file (chunked), which
+            # is unlinked as soon as it is open: nothing stays in tmp/.
+            req = urllib.request.Request(server.url + "/api/v1/export?format=geojson",
+                                         headers={"Authorization": "Bearer " + server.token})
+            with urllib.request.urlopen(req, timeout=30) as r:
+                self.assertEqual(r.headers.get("Transfer-Encoding"), "chunked")
+                self.assertEqual(len(json.loads(r.read())["features"]), self.verified)
+            self.assertEqual(os.listdir(os.path.join(self.data, "tmp")), [])
+            self.assertEqual(os.stat(os.path.join(self.data, "tmp")).st_mode & 0o777, 0o700)
             status, body = server.raw("GET", "/api/v1/export?format=geojson&all_statuses=true")
             self.assertEqual(status, 400)
             csv_text = server.text("/api/v1/export?format=csv&place=IQ-DQ")

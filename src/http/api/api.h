@@ -49,6 +49,10 @@ struct ApiOptions {
   store::AccountStore* accounts = nullptr;
   AuthOptions auth;
   const Clock* clock = nullptr;  // sessions and throttling; the system clock when null
+  // A private directory (0700) where exports are written before they are
+  // sent, so a response never holds a whole export in memory; each file is
+  // unlinked as soon as it is open. Empty: exports are built in memory.
+  std::string scratch_dir;
 };
 
 // Registers every route. `store` and `blobs` must outlive the router.

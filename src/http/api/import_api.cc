@@ -4,6 +4,11 @@
 // file inside the body), admin-only; what it imports belongs to the admin's
 // organisation. The export serves only verified incidents the caller may
 // see (published ones to visitors) and never a sensitive field.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "base/text.h"
@@ -65,6 +70,32 @@ Result<importer::ImportOptions> ImportOptionsOf(const json& body, std::string& c
   return opts;
 }
 
+// Writes the export to a file under `dir` (created 0600 and unlinked at
+// once: nothing is left behind, even after a crash) and sends it back in
+// pieces: the response holds one piece in memory, whatever the export's size.
+Status StreamExport(store::Store& store, const importer::ExportRequest& request,
+                    const std::string& dir, Response* r) {
+  std::string path = dir + "/export-" + std::string(6, 'X');
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) return Status::Io("cannot create a scratch file for the export");
+  auto file = std::make_shared<std::fstream>(
+      path, std::ios::in | std::ios::out | std::ios::trunc | std::ios::binary);
+  ::close(fd);
+  ::unlink(path.c_str());
+  if (!*file) return Status::Io("cannot open a scratch file for the export");
+  DALIL_RETURN_IF_ERROR(importer::WriteExport(store, request, *file));
+  file->flush();
+  if (!*file) return Status::Io("writing the export failed (is the disk full?)");
+  file->seekg(0);
+  r->next = [file](std::string* piece) {
+    piece->resize(256 * 1024);
+    file->read(piece->data(), static_cast<std::streamsize>(piece->size()));
+    piece->resize(static_cast<size_t>(file->gcount()));
+    return !file->bad();
+  };
+  return Status::Ok();
+}
+
 }  // namespace
 
 void RegisterImportRoutes(http::Router& router, store::Store* store,
@@ -122,18 +153,22 @@ void RegisterImportRoutes(http::Router& router, store::Store* store,
              });
   router.Add("GET", "/api/v1/export",
              "Verified incidents as CSV, HXL CSV, Dalil JSON or GeoJSON (never a sensitive field)",
-             Access::Records(), [store](Request& req) {
+             Access::Records(), [store, scratch = options.scratch_dir](Request& req) {
                auto request = importer::ParseExportRequest(*store, req.query,
                                                            /*allow_all_statuses=*/false);
                if (!request.ok()) return ErrorResponse(request.status());
                request->filter.viewer = ViewerOf(req);
-               std::ostringstream out;
-               Status s = importer::WriteExport(*store, *request, out);
-               if (!s.ok()) return ErrorResponse(s);
                Response r;
+               if (scratch.empty()) {
+                 std::ostringstream out;
+                 Status s = importer::WriteExport(*store, *request, out);
+                 if (!s.ok()) return ErrorResponse(s);
+                 r.body = std::move(out).str();
+               } else if (Status s = StreamExport(*store, *request, scratch, &r); !s.ok()) {
+                 return ErrorResponse(s);
+               }
                r.status = 200;
                r.content_type = importer::ExportMediaType(request->format);
-               r.body = std::move(out).str();
                const char* ext = request->format == importer::ExportFormat::kJson      ? "json"
                                  : request->format == importer::ExportFormat::kGeoJson ? "geojson"
                                                                                        : "csv";
