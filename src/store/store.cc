@@ -25,7 +25,7 @@ Result<PreparedCreate> PrepareCreate(const model::EntitySpec& spec, json body,
       return Status::Internal(std::string(r) + " is not a reference of " + std::string(spec.name));
     }
     p.refs.push_back(static_cast<size_t>(f - spec.fields.data()));
-    body[std::string(r)] = 1;  // a placeholder (a valid id) for the validation
+    body[std::string(r)] = 1;  // any valid id, for the validation; the write puts the real one
   }
   DALIL_ASSIGN_OR_RETURN(json record, model::ValidateCreate(spec, body, writer));
   AsStored(spec, record);
