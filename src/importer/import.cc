@@ -232,19 +232,7 @@ class CsvImporter {
         counts_ = row_before;
         ++counts_.rows;
         ++counts_.rejected;
-        // Name the column the bad value came from, when the mapper said.
-        std::string column;
-        if (current_origin_ != nullptr) {
-          auto origin = current_origin_->find(current_entity_ + "." + one.field());
-          if (origin != current_origin_->end()) column = origin->second;
-        }
-        std::string value;
-        for (size_t i = 0; !column.empty() && i < header_.size(); ++i) {
-          if (header_[i] == column) value = ReportValue(Cell(row.rec.fields, static_cast<int>(i)));
-        }
-        ImportReject rej{row.rec.line, column, value,
-                         current_entity_ + " " +
-                             (one.field().empty() ? "" : one.field() + ": ") + one.message()};
+        const ImportReject rej = RefusedBy(row, current_origin_, current_entity_, one);
         DALIL_RETURN_IF_ERROR(store_.WriteAs(opts_.actor, opts_.writer, [&](store::WriteTxn& txn) {
           return RecordReject(txn, rej);
         }));
@@ -343,15 +331,7 @@ class CsvImporter {
     row.involvements.clear();
     row.consumed = false;
     auto refuse = [&](std::string_view entity, const Status& s) {
-      auto origin = m.origin.find(std::string(entity) + "." + s.field());
-      const std::string column = origin != m.origin.end() ? origin->second : "";
-      std::string value;
-      for (size_t i = 0; !column.empty() && i < header_.size(); ++i) {
-        if (header_[i] == column) value = ReportValue(Cell(row.rec.fields, static_cast<int>(i)));
-      }
-      row.invalid = ImportReject{row.rec.line, column, value,
-                                 std::string(entity) + " " +
-                                     (s.field().empty() ? "" : s.field() + ": ") + s.message()};
+      row.invalid = RefusedBy(row, &m.origin, entity, s);
       row.incident.reset();
       row.claims.clear();
       row.involvements.clear();
@@ -362,11 +342,8 @@ class CsvImporter {
     if (!prepared.ok()) return refuse("incident", prepared.status());
     row.incident = std::move(*prepared);
     for (const MappedClaim& c : m.claims) {
-      json body = {{"category", c.category},
-                   {"count_min", c.min},
-                   {"count_max", c.max ? json(*c.max) : json()},
-                   {"count_best", c.best ? json(*c.best) : json()},
-                   {"quote", c.quote.empty() ? json() : json(c.quote)}};
+      json body = ClaimCounts(c);
+      body["category"] = c.category;
       auto claim = store::PrepareCreate(Spec("claim"), std::move(body), {"incident_id", "source_id"});
       if (!claim.ok()) return refuse("claim", claim.status());
       row.claims.push_back(std::move(*claim));
@@ -377,6 +354,32 @@ class CsvImporter {
       if (!inv.ok()) return refuse("involvement", inv.status());
       row.involvements.push_back(std::move(*inv));
     }
+  }
+
+  // The reject of a row whose `entity` the store or the model refused:
+  // the column the refused value came from (when the mapper said), that
+  // value, and the reason.
+  ImportReject RefusedBy(const PendingRow& row, const std::map<std::string, std::string>* origin,
+                         std::string_view entity, const Status& s) const {
+    std::string column;
+    if (origin != nullptr) {
+      auto it = origin->find(std::string(entity) + "." + s.field());
+      if (it != origin->end()) column = it->second;
+    }
+    std::string value;
+    for (size_t i = 0; !column.empty() && i < header_.size(); ++i) {
+      if (header_[i] == column) value = ReportValue(Cell(row.rec.fields, static_cast<int>(i)));
+    }
+    return {row.rec.line, column, value,
+            std::string(entity) + " " + (s.field().empty() ? "" : s.field() + ": ") + s.message()};
+  }
+
+  // A claim's numbers and quote, as its create and its update both give them.
+  static json ClaimCounts(const MappedClaim& c) {
+    return {{"count_min", c.min},
+            {"count_max", c.max ? json(*c.max) : json()},
+            {"count_best", c.best ? json(*c.best) : json()},
+            {"quote", c.quote.empty() ? json() : json(c.quote)}};
   }
 
   static bool IsRowProblem(const Status& s) {
@@ -478,8 +481,8 @@ class CsvImporter {
       DALIL_RETURN_IF_ERROR(txn.Update(Spec("incident"), prior->incident_id, patch).status());
       out.incident_id = prior->incident_id;
     } else {
-      // Validated and encoded on the reading thread (PrepareRecords); a
-      // batch written again row by row after a failure prepares it afresh.
+      // Prepared on the reading thread; a row written again after its
+      // batch failed (its records consumed) is prepared afresh here.
       if (!row.incident || row.consumed) {
         PrepareRecords(row);
         if (row.invalid) {
@@ -487,9 +490,7 @@ class CsvImporter {
           return RecordReject(txn, *row.invalid);
         }
       }
-      // Consumed here (and freed by the reading thread, with its batch):
-      // written again after a failure, the row is prepared afresh.
-      row.consumed = true;
+      row.consumed = true;  // freed later by the reading thread, with its batch
       DALIL_ASSIGN_OR_RETURN(out.incident_id, txn.CreatePrepared(*row.incident, {place}));
     }
     const json old = prior ? prior->records : json::object();
@@ -512,11 +513,8 @@ class CsvImporter {
         claims[c.category] = id;
         continue;
       }
-      json body = {{"count_min", c.min},
-                   {"count_max", c.max ? json(*c.max) : json()},
-                   {"count_best", c.best ? json(*c.best) : json()},
-                   {"source_id", *source},
-                   {"quote", c.quote.empty() ? json() : json(c.quote)}};
+      json body = ClaimCounts(c);
+      body["source_id"] = *source;
       auto it = old_claims.find(c.category);
       if (it != old_claims.end()) {
         DALIL_RETURN_IF_ERROR(txn.Update(Spec("claim"), it->get<int64_t>(), body).status());
