@@ -220,6 +220,14 @@ Response Router::Dispatch(Request& req) const {
   return ErrorResponse(500, "internal", "internal error");
 }
 
+std::optional<Response> Router::Admit(Request& req) const {
+  Lookup found = FindRoute(routes_, req.method, req.path);
+  if (found.route == nullptr) return std::nullopt;  // Dispatch answers 404/405
+  req.params.clear();
+  Match(found.route->pattern, req.path, &req.params);
+  return Authorize(req, *found.route);
+}
+
 Response ErrorResponse(int http_status, const std::string& code,
                        const std::string& message, const std::string& field) {
   nlohmann::json error = {

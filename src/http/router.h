@@ -69,6 +69,12 @@ class Router {
   // hold data).
   Response Dispatch(Request& req) const;
 
+  // The same access check as Dispatch, on the request's header alone (path,
+  // query and headers; no body yet): the refusal Dispatch would give, or
+  // nullopt when the caller may go on. The server asks before reading an
+  // upload's body, so a refused caller never makes it read (or hold) one.
+  std::optional<Response> Admit(Request& req) const;
+
   const std::vector<Route>& routes() const { return routes_; }
 
  private:

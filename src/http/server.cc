@@ -554,6 +554,21 @@ asio::awaitable<bool> Server::Impl::HandleRequest(Connection& conn) {
     co_return false;
   }
 
+  // An upload is read only for a caller its route admits: anyone else is
+  // refused on the header, before a byte of the body is read or held.
+  if (route != nullptr && route->upload && !head_parser.is_done()) {
+    std::optional<Response> refused;
+    try {
+      refused = router.Admit(req);
+    } catch (...) {
+      refused = ErrorResponse(500, "internal", "internal error");
+    }
+    if (refused) {
+      co_await Reject(conn, *refused, version, log);
+      co_return false;
+    }
+  }
+
   if (!head_parser.is_done()) {
     // Clients such as curl wait for this before sending a large body.
     auto expect = header.find(bhttp::field::expect);

@@ -420,6 +420,46 @@ TEST(ServerTest, StreamedBodyArrivesWholeAndAFailureTruncatesIt) {
   EXPECT_THROW(broken.Read(), boost::system::system_error);
 }
 
+// An upload route refuses a caller it does not admit on the request's
+// header: the refusal comes before the body is sent (the client here never
+// sends the 50 MiB it announces), and the handler never runs. An admitted
+// caller's upload is read and handled.
+TEST(ServerTest, UploadsAreRefusedBeforeTheBodyIsRead) {
+  Router router;
+  router.SetIdentifier([](const Request& req) -> Result<std::optional<security::Principal>> {
+    if (req.Header("authorization") != "Bearer admin") return std::optional<security::Principal>();
+    security::Principal p;
+    p.role = security::Role::kAdmin;
+    p.method = security::AuthMethod::kApiToken;
+    return std::optional<security::Principal>(p);
+  });
+  auto handled = std::make_shared<std::atomic<int>>(0);
+  router.AddUpload("POST", "/admin-upload", "upload", http::Access::AtLeast(security::Role::kAdmin),
+                   [handled](Request& req) {
+                     ++*handled;
+                     Response res;
+                     res.body = json{{"size", req.body.size()}}.dump();
+                     return res;
+                   });
+  TestServer server(router);
+  Client anonymous(server.port());
+  anonymous.WriteRaw("POST /admin-upload HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Content-Type: text/plain\r\nContent-Length: 52428800\r\n\r\n");
+  BeastResponse refused = anonymous.Read();
+  EXPECT_EQ(refused.result_int(), 401);
+  EXPECT_EQ(Body(refused)["error"]["code"], "unauthenticated");
+  EXPECT_TRUE(anonymous.ReadsEof());
+
+  Client admin(server.port());
+  BeastRequest req(bhttp::verb::post, "/admin-upload", 11);
+  req.set(bhttp::field::authorization, "Bearer admin");
+  req.body() = std::string(100000, 'x');
+  BeastResponse ok = admin.Send(std::move(req));
+  EXPECT_EQ(ok.result_int(), 200);
+  EXPECT_EQ(Body(ok)["size"], 100000);
+  EXPECT_EQ(handled->load(), 1);
+}
+
 TEST(ServerTest, MalformedTargetIs400) {
   Router router = MakeRouter();
   TestServer server(router);
